@@ -1,0 +1,75 @@
+//! Serves the Spin app on a loopback HTTP listener through the wasmtime test
+//! host, for machines without the Spin CLI. Production runs on Spin.
+
+use anyhow::{Context, Result, bail};
+use spin_test_host::{App, HostOptions, server, workspace_root};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const USAGE: &str = "\
+Usage: test-host [OPTIONS]
+
+Serves the components of spin.toml as `spin up` would.
+
+Options:
+  --from FILE                  Manifest to serve [default: spin.toml in the workspace]
+  --listen ADDR                Address to listen on [default: 127.0.0.1:8000]
+  --runtime-config-file FILE   Store locations, as for `spin up`
+  --state-dir DIR              Folder for stores the runtime config does not name [default: .spin]
+  --variable NAME=VALUE        Application variable (repeatable); SPIN_VARIABLE_<NAME> also works
+  --quiet                      Drop the components' stdout and stderr
+  -h, --help                   Print this help
+";
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let (options, listen) = parse_args(std::env::args().skip(1))?;
+    if !listen.ip().is_loopback() {
+        bail!(
+            "--listen must be a loopback address; this host is for tests, not for serving traffic"
+        );
+    }
+    let app = Arc::new(App::load(&options)?);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("failed to listen on {listen}"))?;
+    eprintln!(
+        "test-host: serving {} on http://{}",
+        options.manifest.display(),
+        listener.local_addr()?
+    );
+    tokio::select! {
+        served = server::serve(app, listener) => served?,
+        _ = tokio::signal::ctrl_c() => eprintln!("test-host: stopping"),
+    }
+    Ok(())
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(HostOptions, SocketAddr)> {
+    let mut options = HostOptions::new(workspace_root().join("spin.toml"), PathBuf::from(".spin"));
+    let mut listen: SocketAddr = "127.0.0.1:8000".parse()?;
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--from" | "-f" => options.manifest = PathBuf::from(value()?),
+            "--listen" => listen = value()?.parse().context("--listen takes HOST:PORT")?,
+            "--runtime-config-file" => options.runtime_config = Some(PathBuf::from(value()?)),
+            "--state-dir" => options.state_dir = PathBuf::from(value()?),
+            "--variable" => {
+                let pair = value()?;
+                let (name, val) = pair
+                    .split_once('=')
+                    .context("--variable takes NAME=VALUE")?;
+                options.variables.insert(name.to_string(), val.to_string());
+            }
+            "--quiet" => options.component_stderr = false,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other}\n\n{USAGE}"),
+        }
+    }
+    Ok((options, listen))
+}

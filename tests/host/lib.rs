@@ -1,0 +1,33 @@
+//! A wasmtime host that serves the built Spin components of this workspace as
+//! Spin 4.1 does: it reads `spin.toml`, routes requests by its HTTP triggers,
+//! adds Spin's request headers, and provides `spin:sqlite`, `spin:key-value`,
+//! `spin:redis` and `spin:variables` to each component within what its
+//! manifest entry grants. It is test infrastructure; production runs on Spin.
+
+pub mod app;
+pub mod clock;
+pub mod interfaces;
+pub mod manifest;
+pub mod outbound;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod variables;
+
+#[allow(missing_docs, clippy::all, reason = "generated bindings")]
+mod bindings {
+    include!(concat!(env!("OUT_DIR"), "/spin_bindings.rs"));
+}
+
+pub use app::{App, ExtraComponent, HostOptions};
+pub use clock::Clock;
+
+use std::path::PathBuf;
+
+/// The workspace root, where `spin.toml` and `target/` are.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -1,0 +1,185 @@
+//! Versioned schema migrations, tracked in SQLite's `PRAGMA user_version`.
+
+use std::time::Duration;
+
+use spin_sdk::sqlite::Connection;
+
+use crate::StorageError;
+use crate::row::RowReader;
+use crate::sql::{query, write_transaction};
+
+/// One schema version: the statements that bring the schema from the
+/// previous version to [`Migration::version`].
+pub struct Migration {
+    /// Value of `PRAGMA user_version` once the statements have run.
+    pub version: u32,
+    /// Statements run in order inside the migration's transaction. Each is a
+    /// single SQL statement, because Spin's host prepares one per call.
+    pub statements: &'static [&'static str],
+}
+
+/// Every migration, in ascending and gapless version order starting at 1.
+///
+/// A released migration must stay as it is, because databases already at its
+/// version never run it again. A schema change is a new entry at the end.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    statements: &[
+        // `name`, `email` and `email_key` may be NULL only once a lead is
+        // deleted, so erasing personal data keeps the row for aggregate
+        // counts. Timestamps are Unix seconds. STRICT tables need SQLite
+        // 3.37.0 or newer.
+        "CREATE TABLE leads (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT,
+            email TEXT,
+            email_key TEXT,
+            phone TEXT,
+            company TEXT,
+            source TEXT NOT NULL
+                CHECK (source IN ('website', 'social', 'referral', 'email', 'phone')),
+            status TEXT NOT NULL
+                CHECK (status IN ('new', 'contacted', 'qualified', 'converted', 'lost')),
+            notes TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER,
+            deleted_at INTEGER,
+            CHECK (deleted_at IS NOT NULL
+                OR (name IS NOT NULL AND email IS NOT NULL AND email_key IS NOT NULL))
+        ) STRICT",
+        // `id` breaks ties between leads created in the same second, so
+        // listing pages can resume after a `(created_at, id)` cursor.
+        "CREATE INDEX leads_created_at ON leads (created_at, id)",
+        "CREATE INDEX leads_status_source ON leads (status, source)",
+        "CREATE INDEX leads_email_key ON leads (email_key)",
+    ],
+}];
+
+/// Schema version that the code in this crate expects.
+pub fn latest_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |migration| migration.version)
+}
+
+/// Applies the migrations that the database behind `connection` is missing.
+///
+/// A current database costs one `PRAGMA user_version` read. Otherwise the
+/// database is switched to WAL journaling and the missing steps run in one
+/// `BEGIN IMMEDIATE` transaction. The version is read again inside it, so
+/// concurrent first requests apply each step once. A database newer than
+/// [`latest_version`] is left as it is.
+pub async fn apply_migrations(connection: &Connection) -> Result<(), StorageError> {
+    if read_user_version(connection).await? >= latest_version() {
+        return Ok(());
+    }
+
+    switch_to_wal(connection).await?;
+
+    write_transaction(connection, async |connection| {
+        let current = read_user_version(connection).await?;
+        for migration in pending_migrations(current) {
+            for statement in migration.statements {
+                query(connection, statement, []).await?;
+            }
+            query(
+                connection,
+                &set_user_version_statement(migration.version),
+                [],
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// How often, and how far apart, the switch to WAL is tried again.
+const WAL_SWITCH_ATTEMPTS: u32 = 100;
+const WAL_SWITCH_PAUSE: Duration = Duration::from_millis(10);
+
+/// Puts the database in WAL journaling. The mode is stored in the database
+/// file, so later connections use WAL as well, and it cannot change inside a
+/// transaction.
+///
+/// While other connections read a fresh database, SQLite can report the
+/// switch as "database is locked" at once instead of waiting out the busy
+/// timeout, so a locked switch is tried again for up to about a second.
+async fn switch_to_wal(connection: &Connection) -> Result<(), StorageError> {
+    let mut attempt = 1;
+    loop {
+        match query(connection, "PRAGMA journal_mode = WAL", []).await {
+            Err(error) if error.is_locked() && attempt < WAL_SWITCH_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(WAL_SWITCH_PAUSE);
+            }
+            outcome => return outcome.map(|_| ()),
+        }
+    }
+}
+
+async fn read_user_version(connection: &Connection) -> Result<u32, StorageError> {
+    let rows = query(connection, "PRAGMA user_version", []).await?;
+    let values = rows.first().map_or(&[][..], |row| row.values.as_slice());
+    let version = RowReader::new(values).integer("user_version")?;
+    u32::try_from(version).map_err(|_| StorageError::Decode {
+        column: "user_version",
+        problem: format!("{version} is not a schema version"),
+    })
+}
+
+fn pending_migrations(current: u32) -> impl Iterator<Item = &'static Migration> {
+    MIGRATIONS
+        .iter()
+        .filter(move |migration| migration.version > current)
+}
+
+/// PRAGMA statements take no bound parameters, so the version is formatted
+/// into the text. It is a `u32` and cannot inject SQL.
+fn set_user_version_statement(version: u32) -> String {
+    format!("PRAGMA user_version = {version}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_start_at_one_without_gaps() {
+        for (position, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version as usize, position + 1);
+        }
+    }
+
+    #[test]
+    fn latest_version_is_last_migration() {
+        assert_eq!(latest_version() as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn fresh_database_runs_every_migration() {
+        assert_eq!(pending_migrations(0).count(), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn current_database_runs_nothing() {
+        assert_eq!(pending_migrations(latest_version()).count(), 0);
+    }
+
+    #[test]
+    fn newer_database_runs_nothing() {
+        assert_eq!(pending_migrations(latest_version() + 1).count(), 0);
+    }
+
+    #[test]
+    fn set_user_version_formats_number() {
+        assert_eq!(set_user_version_statement(3), "PRAGMA user_version = 3");
+    }
+
+    #[test]
+    fn statements_hold_one_statement_each() {
+        for migration in MIGRATIONS {
+            for statement in migration.statements {
+                assert!(!statement.contains(';'), "{statement}");
+            }
+        }
+    }
+}

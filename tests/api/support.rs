@@ -82,7 +82,7 @@ impl TestApp {
         }
     }
 
-    /// The file behind a SQLite database label. The file may not exist before
+    /// Returns the file behind a SQLite database label. The file may not exist before
     /// the first request that opens the database.
     pub fn sqlite_path(&self, label: &str) -> Option<PathBuf> {
         self.app.sqlite_path(label)
@@ -101,13 +101,7 @@ impl TestApp {
 
     /// A request to `path` with `method`.
     pub fn request(&self, method: Method, path: &str) -> TestRequest {
-        TestRequest {
-            addr: self.addr,
-            method,
-            path: path.to_string(),
-            headers: Vec::new(),
-            body: Bytes::new(),
-        }
+        TestRequest::new(self.addr, method, path)
     }
 
     /// A GET request.
@@ -131,6 +125,18 @@ pub struct TestRequest {
 }
 
 impl TestRequest {
+    /// Creates a request to `path` with `method` on the server at `addr`, for
+    /// servers that a test starts without [`TestApp`].
+    pub fn new(addr: SocketAddr, method: Method, path: &str) -> TestRequest {
+        TestRequest {
+            addr,
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
     /// Adds a header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));

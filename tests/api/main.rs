@@ -1,0 +1,14 @@
+//! Tests that drive the built `.wasm` components through the wasmtime host
+//! over real HTTP, each against a fresh app with its own SQLite files.
+
+mod assertions;
+mod concurrency;
+mod conventions;
+mod duplicates;
+mod fixtures;
+mod health;
+mod host;
+mod json_parsing;
+mod leads;
+mod support;
+mod validation;

@@ -40,7 +40,7 @@ impl Variables {
         Ok(Variables { app })
     }
 
-    /// The component variables of one component, with templates expanded.
+    /// Expands the `{{ name }}` templates of one component's variables.
     pub fn for_component(
         &self,
         templates: &BTreeMap<String, String>,
@@ -87,7 +87,7 @@ pub fn template_references(template: &str) -> Result<Vec<&str>> {
     Ok(names)
 }
 
-/// Whether `name` is a valid Spin variable name: lower-case ASCII letters,
+/// Checks that `name` is a valid Spin variable name: lower-case ASCII letters,
 /// digits and underscores, starting with a letter.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();

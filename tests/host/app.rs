@@ -9,7 +9,8 @@ use crate::state::{ComponentGrants, RequestState, Services};
 use crate::variables::Variables;
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -41,6 +42,10 @@ pub struct HostOptions {
     pub component_stderr: bool,
     /// Extra routes to components outside the manifest: (route, id, `.wasm`, grants).
     pub extra_components: Vec<ExtraComponent>,
+    /// `.wasm` files served in place of the `source` of the manifest's
+    /// components with these ids, such as a variant built with other
+    /// features for a benchmark.
+    pub source_overrides: BTreeMap<String, PathBuf>,
 }
 
 /// A component served beside the manifest's, such as a benchmark baseline.
@@ -67,6 +72,7 @@ impl HostOptions {
             read_environment: true,
             component_stderr: true,
             extra_components: Vec::new(),
+            source_overrides: BTreeMap::new(),
         }
     }
 }
@@ -104,6 +110,11 @@ impl App {
             }
         };
         let variables = Variables::resolve(&manifest, environment, &options.variables)?;
+        for id in options.source_overrides.keys() {
+            if !manifest.components.contains_key(id) {
+                bail!("source override names component {id}, which the manifest does not declare");
+            }
+        }
         let services = Arc::new(services(&runtime, &options.state_dir)?);
 
         let engine = engine()?;
@@ -119,7 +130,10 @@ impl App {
                 variables: variables.for_component(&decl.variables)?,
             };
             check_labels(id, &grants, &services)?;
-            let source = manifest.root.join(&decl.source);
+            let source = match options.source_overrides.get(id) {
+                Some(path) => path.clone(),
+                None => manifest.root.join(&decl.source),
+            };
             components.insert(
                 id.clone(),
                 load_component(&engine, &linker, &source, grants)?,
@@ -160,6 +174,9 @@ impl App {
     /// Serves one request whose body is already read. An unmatched path gets
     /// Spin's bare 404; a component that traps or fails gets a bare 500.
     pub async fn handle(&self, request: Request<Bytes>, client: SocketAddr) -> Response<Bytes> {
+        if request_authority(&request).is_err() {
+            return bare(StatusCode::BAD_REQUEST);
+        }
         let Some(route) = self.router.route(request.uri().path()) else {
             return bare(StatusCode::NOT_FOUND);
         };
@@ -248,19 +265,21 @@ fn with_spin_headers(
     route: &RouteMatch,
     client: SocketAddr,
 ) -> Result<Request<Bytes>> {
-    let host = request
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_string();
+    let authority = request_authority(&request)?;
     let path_and_query = request
         .uri()
         .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
-    let scheme = request.uri().scheme_str().unwrap_or("http").to_string();
-    let full_url = format!("{scheme}://{host}{path_and_query}");
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let scheme = request.uri().scheme().cloned().unwrap_or(Scheme::HTTP);
+    // Built from parsed parts, so no Host value can change the path the
+    // component sees.
+    let uri = Uri::builder()
+        .scheme(scheme)
+        .authority(authority)
+        .path_and_query(path_and_query)
+        .build()?;
+    let full_url = uri.to_string();
 
     let mut pairs = vec![
         ("spin-path-info".to_string(), route.path_info.clone()),
@@ -288,8 +307,16 @@ fn with_spin_headers(
         headers.insert(HeaderName::try_from(name)?, HeaderValue::try_from(value)?);
     }
     // The component sees an absolute URI, as it does under Spin.
-    *request.uri_mut() = full_url.parse().context("request URI")?;
+    *request.uri_mut() = uri;
     Ok(request)
+}
+
+/// The request's `Host` as a URI authority, `localhost` when it is absent.
+fn request_authority(request: &Request<Bytes>) -> Result<Authority> {
+    let Some(host) = request.headers().get(http::header::HOST) else {
+        return Ok(Authority::from_static("localhost"));
+    };
+    Ok(Authority::try_from(host.as_bytes())?)
 }
 
 fn services(runtime: &RuntimeConfig, state_dir: &Path) -> Result<Services> {

@@ -5,23 +5,42 @@
 //! The domain is a host name whose labels are ASCII letters, digits and
 //! hyphens, or internationalised labels in Unicode, which RFC 6531 allows in
 //! SMTP. Domain literals such as `[192.0.2.1]` are rejected.
+//!
+//! Internationalised domains go through UTS #46 processing (the `idna`
+//! crate) to their ASCII form, the `xn--` Punycode labels that DNS uses.
+//! Length limits and the comparison key use that form, so every spelling of
+//! one domain counts the same.
 
 use std::fmt;
 
+use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+
+use crate::characters::is_invisible;
 use crate::field::InvalidValue;
 
-mod punycode;
-
 /// Limit on the whole address from RFC 5321 section 4.5.3.1.3 (a 256-octet
-/// path minus its angle brackets), counted in characters of the stored form.
+/// path minus its angle brackets), counted with the domain in ASCII form.
 const MAX_ADDRESS_CHARS: usize = 254;
 /// RFC 5321 section 4.5.3.1.1.
 const MAX_LOCAL_PART: usize = 64;
-/// RFC 1035 section 2.3.4.
+/// RFC 1035 section 2.3.4, counted in ASCII form.
 const MAX_LABEL: usize = 63;
+/// Maximum number of input characters that become one character of the
+/// ASCII form.
+///
+/// UTS #46 maps every character that it does not delete to at least one
+/// character. NFC then joins at most four code points into one, because no
+/// character of Unicode 14.0 has a canonical decomposition longer than four
+/// (U+1FAF is one of four). Punycode spends at least one ASCII character per
+/// code point. So input longer than this factor times a limit breaks the
+/// limit, and it is rejected before the costlier processing.
+const MAX_INPUT_CHARS_PER_ASCII_CHAR: usize = 4;
 
 const INVALID: InvalidValue = InvalidValue::new("must be a valid email address");
 const TOO_LONG: InvalidValue = InvalidValue::new("must be at most 254 characters");
+const INVISIBLE_CHARACTERS: InvalidValue = InvalidValue::new(
+    "must be a valid email address: invisible characters such as zero-width spaces are not allowed",
+);
 const QUOTED_LOCAL_PART: InvalidValue =
     InvalidValue::new("must be a valid email address: quoted text before the @ is not supported");
 const LOCAL_PART_TOO_LONG: InvalidValue = InvalidValue::new(
@@ -58,7 +77,12 @@ const DOMAIN_NUMERIC_TOP_LEVEL: InvalidValue = InvalidValue::new(
 /// `Debug` prints the [`redacted`](Email::redacted) form and there is no
 /// `Display`, so that log lines do not carry full addresses by accident.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Email(String);
+pub struct Email {
+    /// The trimmed address as sent.
+    address: String,
+    /// The domain in lower-case ASCII form, with `xn--` Punycode labels.
+    ascii_domain: String,
+}
 
 impl Email {
     /// Parses an address after trimming surrounding whitespace.
@@ -67,35 +91,53 @@ impl Email {
     /// (RFC 5322 section 3.2.3) in dot-separated runs, so `+tag`
     /// sub-addresses are valid. The domain has at least two labels. An ASCII
     /// label follows the letter-digit-hyphen rule, and a label with non-ASCII
-    /// characters may contain letters and digits of any script. A label is at
-    /// most 63 characters, where a Unicode label is measured in its ASCII
-    /// form `xn--` plus Punycode (RFC 3492) as IDNA would send it; the label
-    /// is not case-folded or normalised first. The last label must not be
-    /// all digits, which rules out bare IP addresses. The whole trimmed
-    /// address is at most 254 characters.
+    /// characters may contain letters, digits and marks of any script.
+    ///
+    /// The domain must pass UTS #46 processing to ASCII with the STD3 rules,
+    /// hyphen checks and no transitional mapping. That rejects invalid
+    /// `xn--` labels, other labels with `--` in the third and fourth
+    /// positions, characters that IDNA disallows, and labels that break the
+    /// bidi or joiner rules. Each label is at most 63 characters and the
+    /// whole address at most 254, both counted with the domain in that ASCII
+    /// form. The last label must not consist only of numerals of any script
+    /// (`char::is_numeric`), which rules out bare IP addresses.
+    ///
+    /// Invisible characters such as a zero-width space, soft hyphen,
+    /// byte-order mark or bidirectional control are rejected anywhere in the
+    /// address, as is any character that UTS #46 would silently delete from
+    /// the domain, such as a variation selector.
     ///
     /// # Errors
     ///
     /// Returns the first rule that the address breaks.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let address = raw.trim();
-        if address.chars().nth(MAX_ADDRESS_CHARS).is_some() {
+        if exceeds(address, MAX_INPUT_CHARS_PER_ASCII_CHAR * MAX_ADDRESS_CHARS) {
             return Err(TOO_LONG);
+        }
+        if address.chars().any(is_invisible) {
+            return Err(INVISIBLE_CHARACTERS);
         }
         let (local_part, domain) = address.split_once('@').ok_or(INVALID)?;
         validate_local_part(local_part)?;
-        validate_domain(domain)?;
-        Ok(Email(address.to_owned()))
+        let ascii_domain = validate_domain(domain)?;
+        if local_part.len() + "@".len() + ascii_domain.len() > MAX_ADDRESS_CHARS {
+            return Err(TOO_LONG);
+        }
+        Ok(Email {
+            address: address.to_owned(),
+            ascii_domain,
+        })
     }
 
     /// Returns the address.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.address
     }
 
     /// Returns the address as an owned string.
     pub fn into_inner(self) -> String {
-        self.0
+        self.address
     }
 
     /// Returns the address with all but the first character of the local
@@ -108,25 +150,26 @@ impl Email {
 
     /// Returns the key under which two addresses count as the same person.
     ///
-    /// The key is the address in lower case. For `gmail.com` and
-    /// `googlemail.com`, which deliver to the same mailbox whatever the dots
-    /// in the local part and whatever follows a `+`, the key also drops
-    /// those and uses `gmail.com` as the domain.
+    /// The key is the local part in lower case, `@`, and the domain in its
+    /// lower-case ASCII form, so `bücher.de`, `xn--bcher-kva.de` and the
+    /// full-width or decomposed spellings of `bücher.de` give one key. For
+    /// `gmail.com` and `googlemail.com`, which deliver to the same mailbox
+    /// whatever the dots in the local part and whatever follows a `+`, the
+    /// key also drops those and uses `gmail.com` as the domain.
     pub fn comparison_key(&self) -> String {
-        let lowered = self.0.to_lowercase();
-        let Some((local_part, domain)) = lowered.split_once('@') else {
-            return lowered;
-        };
+        let (local_part, _) = self.split();
+        let local_part = local_part.to_ascii_lowercase();
+        let domain = self.ascii_domain.as_str();
         if domain != "gmail.com" && domain != "googlemail.com" {
-            return lowered;
+            return format!("{local_part}@{domain}");
         }
-        let mailbox = local_part.split('+').next().unwrap_or(local_part);
+        let mailbox = local_part.split('+').next().unwrap_or(&local_part);
         let mailbox: String = mailbox.chars().filter(|&c| c != '.').collect();
         format!("{mailbox}@gmail.com")
     }
 
     fn split(&self) -> (&str, &str) {
-        self.0.split_once('@').unwrap_or((&self.0, ""))
+        self.address.split_once('@').unwrap_or((&self.address, ""))
     }
 }
 
@@ -134,6 +177,10 @@ impl fmt::Debug for Email {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(formatter, "Email({:?})", self.redacted())
     }
+}
+
+fn exceeds(text: &str, max_chars: usize) -> bool {
+    text.chars().nth(max_chars).is_some()
 }
 
 /// RFC 5322 `atext`: the characters allowed in a dot-atom besides dots.
@@ -163,7 +210,8 @@ fn validate_local_part(local_part: &str) -> Result<(), InvalidValue> {
     Ok(())
 }
 
-fn validate_domain(domain: &str) -> Result<(), InvalidValue> {
+/// Validates the domain as sent and returns its ASCII form.
+fn validate_domain(domain: &str) -> Result<String, InvalidValue> {
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.iter().any(|label| label.is_empty()) {
         return Err(if domain.is_empty() {
@@ -179,12 +227,34 @@ fn validate_domain(domain: &str) -> Result<(), InvalidValue> {
         return Err(DOMAIN_LABEL_COUNT);
     }
     let top_level = labels.last().copied().unwrap_or_default();
-    if top_level.bytes().all(|byte| byte.is_ascii_digit()) {
+    if top_level.chars().all(char::is_numeric) {
         return Err(DOMAIN_NUMERIC_TOP_LEVEL);
     }
-    Ok(())
+
+    let ascii_domain = to_ascii(domain)?;
+    let ascii_labels: Vec<&str> = ascii_domain.split('.').collect();
+    if ascii_labels.iter().any(|label| label.len() > MAX_LABEL) {
+        return Err(DOMAIN_LABEL_TOO_LONG);
+    }
+    // Probing each character costs a UTS #46 run, so it waits until the
+    // length checks have bounded the domain.
+    if domain
+        .chars()
+        .any(|c| !c.is_ascii() && is_deleted_by_uts46(c))
+    {
+        return Err(INVISIBLE_CHARACTERS);
+    }
+    // DNS resolves the ASCII form, so the rule is checked there too, in case
+    // a character that `char::is_numeric` does not cover maps to digits.
+    let ascii_top_level = ascii_labels.last().copied().unwrap_or_default();
+    if ascii_top_level.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(DOMAIN_NUMERIC_TOP_LEVEL);
+    }
+    Ok(ascii_domain)
 }
 
+/// Checks the characters, hyphens and a first length bound of one label as
+/// sent. The exact length check needs the ASCII form.
 fn validate_label(label: &str) -> Result<(), InvalidValue> {
     if label.starts_with('-') || label.ends_with('-') {
         return Err(DOMAIN_LABEL_HYPHEN);
@@ -204,24 +274,52 @@ fn validate_label(label: &str) -> Result<(), InvalidValue> {
     if !label.chars().all(is_unicode_label_char) {
         return Err(DOMAIN_LABEL_CHARACTERS);
     }
-    // The ASCII form is never shorter than the label itself, so a long label
-    // is rejected before encoding it.
-    if label.chars().nth(MAX_LABEL).is_some() {
+    if exceeds(label, MAX_INPUT_CHARS_PER_ASCII_CHAR * MAX_LABEL) {
         return Err(DOMAIN_LABEL_TOO_LONG);
     }
-    match punycode::encoded_len(label) {
-        Some(encoded) if "xn--".len() + encoded <= MAX_LABEL => Ok(()),
-        _ => Err(DOMAIN_LABEL_TOO_LONG),
-    }
+    Ok(())
 }
 
-/// Tells whether `c` may appear in an internationalised domain label.
+/// Converts a domain to its ASCII form with UTS #46: case-folded, mapped,
+/// NFC-normalised and Punycode-encoded label by label.
+///
+/// The STD3 rules allow only letters, digits and hyphens after mapping, so
+/// a full-width `＿` is rejected like `_`. Hyphen checking rejects `--` in
+/// the third and fourth positions of a label that is not a valid `xn--`
+/// label. Length is checked by the caller, which reports it per label.
+fn to_ascii(domain: &str) -> Result<String, InvalidValue> {
+    Uts46::new()
+        .to_ascii(
+            domain.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::Check,
+            DnsLength::Ignore,
+        )
+        .map(|ascii| ascii.into_owned())
+        .map_err(|_| INVALID)
+}
+
+/// Tells whether UTS #46 maps `c` to nothing, as it does for variation
+/// selectors and the combining grapheme joiner. Such a character would
+/// vanish from the ASCII form while staying in the stored address.
+fn is_deleted_by_uts46(c: char) -> bool {
+    // A lone character may be invalid on its own, such as a combining mark
+    // at the start of a label, so it follows a letter that maps to itself.
+    let probe = format!("a{c}");
+    let (mapped, _) =
+        Uts46::new().to_unicode(probe.as_bytes(), AsciiDenyList::EMPTY, Hyphens::Allow);
+    mapped == "a"
+}
+
+/// Tells whether `c` may appear in an internationalised domain label as
+/// sent.
 ///
 /// ASCII characters must be letters, digits or hyphens. Scripts such as
 /// Devanagari need combining marks, which `char::is_alphanumeric` rejects,
-/// so any other non-ASCII character is accepted. The exceptions are
-/// whitespace, control characters, and the full stops that IDNA (UTS 46)
-/// maps to a dot.
+/// so any other non-ASCII character passes this check and is left to UTS
+/// #46. The exceptions are whitespace, control characters, and the full
+/// stops that UTS #46 maps to a dot, which would change how the domain
+/// splits into labels.
 fn is_unicode_label_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric() || c == '-';
@@ -363,6 +461,8 @@ mod tests {
         assert!(Email::parse("user@xn--bcher-kva.de").is_ok());
         assert!(Email::parse("user@例え.jp").is_ok());
         assert!(Email::parse("user@मेल.भारत").is_ok());
+        assert!(Email::parse("user@пример.рф").is_ok());
+        assert!(Email::parse("user@straße.de").is_ok());
     }
 
     #[test]
@@ -388,6 +488,146 @@ mod tests {
             message("user@bü\u{00A0}cher.de"),
             DOMAIN_LABEL_CHARACTERS.message()
         );
+    }
+
+    #[test]
+    fn address_limit_counts_ascii_form_of_domain() {
+        // "a" * 55 + "ü" is 56 characters and "xn--" + "a" * 55 + "-" + 3
+        // Punycode digits, 63 characters, in ASCII form.
+        let label = format!("{}ü", "a".repeat(55));
+        let domain = format!("{label}.{label}.{label}.de");
+        assert_eq!(domain.chars().count(), 173);
+
+        let at_limit = format!("{}@{domain}", "l".repeat(59));
+        assert!(Email::parse(&at_limit).is_ok());
+        let over = format!("{}@{domain}", "l".repeat(60));
+        assert!(over.chars().count() < 254);
+        assert_eq!(message(&over), TOO_LONG.message());
+    }
+
+    #[test]
+    fn label_limit_counts_composed_form() {
+        // 32 decomposed "ü" are 64 characters as sent but 32 characters
+        // after NFC, and "xn--tdaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" in ASCII.
+        let decomposed = "u\u{0308}".repeat(32);
+        let email = Email::parse(&format!("user@{decomposed}.de")).unwrap();
+        assert_eq!(
+            email.comparison_key(),
+            format!("user@{}.de", to_ascii(&"ü".repeat(32)).unwrap())
+        );
+
+        let over = format!("user@{}u\u{0308}.de", "a".repeat(58));
+        assert_eq!(message(&over), DOMAIN_LABEL_TOO_LONG.message());
+    }
+
+    #[test]
+    fn rejects_huge_input_before_mapping() {
+        let label = "ü".repeat(4 * 63 + 1);
+        assert_eq!(
+            message(&format!("user@{label}.de")),
+            DOMAIN_LABEL_TOO_LONG.message()
+        );
+        let huge = format!("user@{}.de", "ü.".repeat(600));
+        assert_eq!(message(&huge), TOO_LONG.message());
+    }
+
+    #[test]
+    fn rejects_invisible_characters_anywhere() {
+        for invisible in [
+            '\u{200B}', '\u{00AD}', '\u{2060}', '\u{FEFF}', '\u{202A}', '\u{202B}', '\u{202C}',
+            '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200E}',
+        ] {
+            for raw in [
+                format!("jo{invisible}hn@example.com"),
+                format!("john@exa{invisible}mple.com"),
+                format!("john@bü{invisible}cher.de"),
+                format!("john@example.com{invisible}"),
+                format!("{invisible}john@example.com"),
+                format!(" john@example.com{invisible} "),
+            ] {
+                assert_eq!(message(&raw), INVISIBLE_CHARACTERS.message(), "{raw:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_characters_that_uts46_deletes() {
+        for raw in [
+            "user@exa\u{FE0F}mple.com",
+            "user@bu\u{034F}cher.de",
+            "user@example.co\u{180B}m",
+            "user@b\u{E0100}ücher.de",
+        ] {
+            assert_eq!(message(raw), INVISIBLE_CHARACTERS.message(), "{raw:?}");
+        }
+        assert!(is_deleted_by_uts46('\u{FE0F}'));
+        assert!(!is_deleted_by_uts46('ü'));
+        assert!(!is_deleted_by_uts46('\u{0308}'));
+        assert!(!is_deleted_by_uts46('\u{200D}'));
+    }
+
+    #[test]
+    fn rejects_domains_that_uts46_rejects() {
+        for raw in [
+            "user@xn--zz.com",
+            "user@xn--a.com",
+            "user@xn--abc.com",
+            "user@ab--cd.com",
+            "user@example.xn--zz",
+            "user@ab--ü.de",
+            "user@exa\u{FF3F}mple.com",
+            "user@a\u{200D}b.com",
+            "user@\u{0308}bc.de",
+        ] {
+            assert_eq!(message(raw), INVALID.message(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_numeric_top_level_in_any_script() {
+        for raw in [
+            "user@example.123",
+            "user@example.\u{FF11}\u{FF12}\u{FF13}",
+            "user@example.\u{0661}\u{0662}\u{0663}",
+            "user@example.\u{0967}\u{0968}",
+            "user@example.\u{2460}\u{2461}",
+        ] {
+            assert_eq!(message(raw), DOMAIN_NUMERIC_TOP_LEVEL.message(), "{raw:?}");
+        }
+        assert!(Email::parse("user@123.example.com").is_ok());
+        assert!(Email::parse("user@example.c0m").is_ok());
+    }
+
+    #[test]
+    fn keeps_unicode_spellings_as_sent() {
+        for raw in [
+            "user@ｂüｃｈｅｒ.de",
+            "user@bu\u{0308}cher.de",
+            "user@BÜCHER.de",
+        ] {
+            assert_eq!(Email::parse(&format!(" {raw}\t")).unwrap().as_str(), raw);
+        }
+    }
+
+    #[test]
+    fn comparison_key_uses_ascii_domain() {
+        for raw in [
+            "user@bücher.de",
+            "user@bu\u{0308}cher.de",
+            "user@xn--bcher-kva.de",
+            "user@ｂüｃｈｅｒ.de",
+            "USER@BÜCHER.DE",
+            "user@XN--BCHER-KVA.de",
+        ] {
+            let email = Email::parse(raw).unwrap();
+            assert_eq!(email.comparison_key(), "user@xn--bcher-kva.de", "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn comparison_key_folds_gmail_after_mapping() {
+        let email = Email::parse("John.Doe+x@ｇｍａｉｌ.com").unwrap();
+        assert_eq!(email.comparison_key(), "johndoe@gmail.com");
     }
 
     #[test]

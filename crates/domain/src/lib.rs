@@ -9,6 +9,7 @@
 //! and notes) print a redacted form through `Debug` and do not implement
 //! `Display`, so that a log line cannot carry them by accident.
 
+mod characters;
 mod email;
 mod field;
 mod lead_id;

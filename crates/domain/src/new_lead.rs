@@ -13,6 +13,10 @@ const CLIENT_FIELDS: [&str; 6] = ["name", "email", "phone", "company", "source",
 /// Unknown field names longer than this are shortened in error details, so
 /// that a response never echoes a huge key.
 const MAX_ECHOED_FIELD_CHARS: usize = 64;
+/// Unknown fields reported one by one. The rest share one error for the
+/// field `body`, so that a body of many tiny keys cannot produce a response
+/// several times its size.
+const MAX_REPORTED_UNKNOWN_FIELDS: usize = 20;
 
 const INVALID_SOURCE: InvalidValue =
     InvalidValue::new("must be one of: website, social, referral, email, phone");
@@ -49,8 +53,10 @@ impl NewLead {
     ///
     /// Returns one [`FieldError`] per offending field: client fields in the
     /// order name, email, phone, company, source, notes, then server-owned
-    /// fields in the order above, then unknown fields sorted by name. A body
-    /// that is not an object gives a single error for the field `body`.
+    /// fields in the order above, then unknown fields sorted by name. Only
+    /// the first 20 unknown fields are named, each cut at 64 characters, and
+    /// one more error for the field `body` counts the rest. A body that is
+    /// not an object gives a single error for the field `body`.
     pub fn from_json(value: &Value) -> Result<NewLead, Vec<FieldError>> {
         let Some(object) = value.as_object() else {
             return Err(vec![FieldError::new("body", "must be a JSON object")]);
@@ -164,8 +170,16 @@ fn reject_extra_fields(object: &Map<String, Value>, errors: &mut Vec<FieldError>
         .filter(|key| !SERVER_OWNED_FIELDS.contains(&key.as_str()))
         .collect();
     unknown.sort();
-    for field in unknown {
+    for field in unknown.iter().take(MAX_REPORTED_UNKNOWN_FIELDS) {
         errors.push(FieldError::new(shorten(field), "unknown field"));
+    }
+    let unreported = unknown.len().saturating_sub(MAX_REPORTED_UNKNOWN_FIELDS);
+    if unreported > 0 {
+        let noun = if unreported == 1 { "field" } else { "fields" };
+        errors.push(FieldError::new(
+            "body",
+            format!("{unreported} more unknown {noun}"),
+        ));
     }
 }
 
@@ -394,6 +408,41 @@ mod tests {
         }));
         let expected = format!("{}…", "k".repeat(64));
         assert_eq!(errors, [pair(&expected, "unknown field")]);
+    }
+
+    #[test]
+    fn collapses_unknown_fields_after_twenty() {
+        let mut body = json!({
+            "name": "Jane",
+            "email": "jane@example.com",
+            "source": "phone"
+        });
+        let object = body.as_object_mut().unwrap();
+        for index in 0..10_000 {
+            object.insert(format!("x{index:05}"), json!(0));
+        }
+        let errors = errors_of(body);
+        assert_eq!(errors.len(), 21);
+        assert_eq!(errors[0], pair("x00000", "unknown field"));
+        assert_eq!(errors[19], pair("x00019", "unknown field"));
+        assert_eq!(errors[20], pair("body", "9980 more unknown fields"));
+    }
+
+    #[test]
+    fn names_exactly_twenty_unknown_fields() {
+        let mut body = json!({"name": "Jane", "email": "jane@example.com", "source": "phone"});
+        let object = body.as_object_mut().unwrap();
+        for index in 0..20 {
+            object.insert(format!("x{index:02}"), json!(0));
+        }
+        let errors = errors_of(body.clone());
+        assert_eq!(errors.len(), 20);
+        assert!(errors.iter().all(|(_, message)| message == "unknown field"));
+
+        body.as_object_mut().unwrap().insert("y".into(), json!(0));
+        let errors = errors_of(body);
+        assert_eq!(errors.len(), 21);
+        assert_eq!(errors[20], pair("body", "1 more unknown field"));
     }
 
     #[test]

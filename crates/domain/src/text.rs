@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::characters::{is_invisible, is_private_use_or_noncharacter};
 use crate::field::InvalidValue;
 
 const MAX_NAME_CHARS: usize = 100;
@@ -12,14 +13,24 @@ const MAX_COMPANY_CHARS: usize = 100;
 const MAX_NOTES_CHARS: usize = 1000;
 
 const EMPTY: InvalidValue = InvalidValue::new("must not be empty");
-const CONTROL_CHARACTERS: InvalidValue = InvalidValue::new("must not contain control characters");
+const INVISIBLE_OR_CONTROL: InvalidValue =
+    InvalidValue::new("must not contain invisible or control characters");
+const PRIVATE_USE: InvalidValue =
+    InvalidValue::new("must not contain private-use characters or noncharacters");
+const NO_LETTER_OR_DIGIT: InvalidValue = InvalidValue::new("must contain a letter or digit");
 
 fn exceeds(text: &str, max_chars: usize) -> bool {
     text.chars().nth(max_chars).is_some()
 }
 
 /// Parses a single-line text that is trimmed and must keep at least one
-/// character.
+/// letter or digit.
+///
+/// Control characters, line and paragraph separators and the invisible
+/// format characters of [`is_invisible`] are rejected, and so are
+/// private-use characters and noncharacters. Zero-width joiners, combining
+/// marks and variation selectors are kept, but a text made only of them has
+/// no letter or digit and is rejected.
 fn parse_line(raw: &str, max_chars: usize, too_long: InvalidValue) -> Result<String, InvalidValue> {
     let text = raw.trim();
     if text.is_empty() {
@@ -28,14 +39,21 @@ fn parse_line(raw: &str, max_chars: usize, too_long: InvalidValue) -> Result<Str
     if exceeds(text, max_chars) {
         return Err(too_long);
     }
-    if text.chars().any(char::is_control) {
-        return Err(CONTROL_CHARACTERS);
+    if text.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err(INVISIBLE_OR_CONTROL);
+    }
+    if text.chars().any(is_private_use_or_noncharacter) {
+        return Err(PRIVATE_USE);
+    }
+    if !text.chars().any(char::is_alphanumeric) {
+        return Err(NO_LETTER_OR_DIGIT);
     }
     Ok(text.to_owned())
 }
 
 /// A person's name: 1 to 100 characters after trimming surrounding
-/// whitespace, without control characters.
+/// whitespace, with at least one letter or digit and without control or
+/// invisible characters.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PersonName(String);
 
@@ -45,7 +63,10 @@ impl PersonName {
     /// # Errors
     ///
     /// Rejects a name that is empty after trimming, longer than 100
-    /// characters, or that contains a control character such as a line break.
+    /// characters or without a letter or digit. Also rejects a name that
+    /// contains a control character such as a line break, an invisible
+    /// format character such as a zero-width space or bidirectional
+    /// override, a private-use character or a noncharacter.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         const TOO_LONG: InvalidValue = InvalidValue::new("must be at most 100 characters");
         parse_line(raw, MAX_NAME_CHARS, TOO_LONG).map(PersonName)
@@ -74,7 +95,7 @@ impl fmt::Debug for PersonName {
 }
 
 /// A company name: 1 to 100 characters after trimming surrounding
-/// whitespace, without control characters.
+/// whitespace, under the same character rules as [`PersonName`].
 ///
 /// A company that is empty or only whitespace is rejected rather than
 /// stored as an empty string. A client without a company leaves the field
@@ -88,7 +109,8 @@ impl CompanyName {
     /// # Errors
     ///
     /// Rejects a name that is empty after trimming, longer than 100
-    /// characters, or that contains a control character.
+    /// characters, or that breaks the character rules of
+    /// [`PersonName::parse`].
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         const TOO_LONG: InvalidValue = InvalidValue::new("must be at most 100 characters");
         parse_line(raw, MAX_COMPANY_CHARS, TOO_LONG).map(CompanyName)
@@ -192,12 +214,86 @@ mod tests {
 
     #[test]
     fn name_rejects_control_characters() {
-        for raw in ["John\nDoe", "John\u{0}Doe", "John\u{7f}"] {
+        for raw in ["John\nDoe", "John\u{0}Doe", "John\u{7f}", "John\u{85}Doe"] {
             assert_eq!(
                 PersonName::parse(raw).unwrap_err().message(),
-                "must not contain control characters",
+                "must not contain invisible or control characters",
                 "{raw:?}"
             );
+        }
+    }
+
+    #[test]
+    fn name_rejects_invisible_characters() {
+        for raw in [
+            "John\u{2028}Doe",
+            "John\u{2029}Doe",
+            "John\u{202E}eoD",
+            "\u{202A}John",
+            "John\u{2066}Doe\u{2069}",
+            "Jo\u{200B}hn",
+            "John\u{200B}",
+            "\u{FEFF}John",
+            "Jo\u{00AD}hn",
+            "Jo\u{2060}hn",
+            "John\u{200F}",
+            "\u{3164}",
+        ] {
+            assert_eq!(
+                PersonName::parse(raw).unwrap_err().message(),
+                "must not contain invisible or control characters",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_rejects_private_use_and_noncharacters() {
+        for raw in [
+            "John\u{E000}",
+            "\u{F0000}Doe",
+            "John\u{FDD0}",
+            "John\u{FFFE}",
+            "John\u{1FFFF}",
+        ] {
+            assert_eq!(
+                PersonName::parse(raw).unwrap_err().message(),
+                "must not contain private-use characters or noncharacters",
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_requires_letter_or_digit() {
+        for raw in [
+            "\u{0301}\u{0301}",
+            "\u{200D}",
+            "\u{200C}\u{200D}",
+            "\u{FE0F}",
+            "-",
+            "...",
+        ] {
+            assert_eq!(
+                PersonName::parse(raw).unwrap_err().message(),
+                "must contain a letter or digit",
+                "{raw:?}"
+            );
+        }
+        assert!(PersonName::parse("7").is_ok());
+        assert!(PersonName::parse("O'Brien-Smith").is_ok());
+    }
+
+    #[test]
+    fn name_keeps_joiners_and_combining_marks() {
+        for raw in [
+            "Jose\u{0301}",
+            "\u{0646}\u{0627}\u{0645}\u{0647}\u{200C}\u{0627}\u{06CC}",
+            "\u{0915}\u{094D}\u{200D}\u{0937}",
+            "Ana \u{1F469}\u{200D}\u{1F4BB}",
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} Scot",
+        ] {
+            assert_eq!(PersonName::parse(raw).unwrap().as_str(), raw, "{raw:?}");
         }
     }
 
@@ -219,6 +315,37 @@ mod tests {
             CompanyName::parse(&"x".repeat(101)).unwrap_err().message(),
             "must be at most 100 characters"
         );
+    }
+
+    #[test]
+    fn company_rejects_invisible_and_symbol_only() {
+        assert_eq!(
+            CompanyName::parse("Acme\u{202E}proC")
+                .unwrap_err()
+                .message(),
+            "must not contain invisible or control characters"
+        );
+        assert_eq!(
+            CompanyName::parse("Acme\u{2028}Corp")
+                .unwrap_err()
+                .message(),
+            "must not contain invisible or control characters"
+        );
+        assert_eq!(
+            CompanyName::parse("Acme\u{E001}").unwrap_err().message(),
+            "must not contain private-use characters or noncharacters"
+        );
+        assert_eq!(
+            CompanyName::parse("\u{200B}\u{200B}")
+                .unwrap_err()
+                .message(),
+            "must not contain invisible or control characters"
+        );
+        assert_eq!(
+            CompanyName::parse("&&").unwrap_err().message(),
+            "must contain a letter or digit"
+        );
+        assert_eq!(CompanyName::parse("3M").unwrap().as_str(), "3M");
     }
 
     #[test]

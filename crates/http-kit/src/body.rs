@@ -1,7 +1,9 @@
 //! Reading JSON request bodies.
 
+use bytes::Bytes;
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -47,6 +49,61 @@ pub fn parse_json_body(headers: &HeaderMap, body: &[u8], limit: usize) -> Result
         invalid_json(format_args!("invalid UTF-8 at line {line} column {column}"))
     })?;
     strict_json::parse(text).map_err(invalid_json)
+}
+
+/// Reads a JSON request body and parses it as [`parse_json_body`] does,
+/// checking the media type first (`415`), then the size (`413`), then the
+/// JSON itself (`400`).
+///
+/// The body is read only up to `limit` bytes: a `Content-Length` above
+/// `limit` is rejected before any byte is read, and a body without one is
+/// cut off as soon as it grows past `limit`, so an oversized upload is never
+/// buffered whole.
+///
+/// # Errors
+///
+/// Returns [`ApiError::UnsupportedMediaType`], [`ApiError::PayloadTooLarge`]
+/// or [`ApiError::BadRequest`], the last also when reading the body fails.
+pub async fn read_json_body<B>(
+    headers: &HeaderMap,
+    body: B,
+    limit: usize,
+) -> Result<Value, ApiError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    if !is_json_content_type(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if declared_length(headers).is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
+    }
+
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.is::<LengthLimitError>() => {
+            return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
+        }
+        Err(error) => {
+            return Err(ApiError::BadRequest(format!(
+                "Failed to read the request body: {error}"
+            )));
+        }
+    };
+    parse_json_body(headers, &bytes, limit)
+}
+
+/// The `Content-Length` value, or `None` when the header is absent or not a
+/// number. The cap on the bytes read applies either way.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn invalid_json(reason: impl std::fmt::Display) -> ApiError {
@@ -244,6 +301,20 @@ mod tests {
     }
 
     #[test]
+    fn rejects_number_out_of_float_range() {
+        for body in [&br#"{"name": 1e400}"#[..], b"-1e400", b"[1, 2e999]"] {
+            let message = bad_request_message(body);
+            assert!(
+                message.starts_with("Request body must be valid JSON: number out of range"),
+                "{message}"
+            );
+        }
+        let headers = json_headers("application/json");
+        let underflow = parse_json_body(&headers, b"1e-400", MAX_JSON_BODY).unwrap();
+        assert_eq!(underflow, json!(0.0));
+    }
+
+    #[test]
     fn message_does_not_echo_body() {
         let message = bad_request_message(b"{\"a\": secret-token-value}");
         assert!(!message.contains("secret"), "{message}");
@@ -253,5 +324,66 @@ mod tests {
     fn line_and_column_count_from_one() {
         assert_eq!(line_and_column(b"abc", 0), (1, 1));
         assert_eq!(line_and_column(b"ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn declared_length_reads_the_header() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(declared_length(&headers), None);
+        headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("65537"),
+        );
+        assert_eq!(declared_length(&headers), Some(65_537));
+        headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("-1"),
+        );
+        assert_eq!(declared_length(&headers), None);
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let waker = std::task::Waker::noop();
+        let mut context = std::task::Context::from_waker(waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+        }
+    }
+
+    fn read(
+        content_type: Option<&'static str>,
+        body: &'static [u8],
+        limit: usize,
+    ) -> Result<Value, ApiError> {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type {
+            headers.insert(CONTENT_TYPE, http::HeaderValue::from_static(value));
+        }
+        let body = http_body_util::Full::new(Bytes::from_static(body));
+        block_on(read_json_body(&headers, body, limit))
+    }
+
+    #[test]
+    fn read_json_body_checks_media_type_before_size() {
+        let error = read(Some("text/plain"), &[b'x'; 100], 10).unwrap_err();
+        assert!(matches!(error, ApiError::UnsupportedMediaType), "{error:?}");
+    }
+
+    #[test]
+    fn read_json_body_caps_the_bytes_read() {
+        let error = read(Some("application/json"), &[b' '; 100], 10).unwrap_err();
+        assert!(
+            matches!(error, ApiError::PayloadTooLarge { limit_bytes: 10 }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn read_json_body_parses_json() {
+        let value = read(Some("application/json"), br#"{"a":1}"#, 10).unwrap();
+        assert_eq!(value, serde_json::json!({"a": 1}));
     }
 }

@@ -55,7 +55,7 @@ pub enum ApiError {
     /// cause chain, and the response never contains it.
     Internal(anyhow::Error),
     /// 503: a backing service is unavailable. The message names the service
-    /// in terms fit for the client.
+    /// in terms fit for the client. The response carries `Retry-After: 1`.
     ServiceUnavailable(String),
 }
 
@@ -110,7 +110,7 @@ impl fmt::Display for ApiError {
             | ApiError::NotFound(message)
             | ApiError::Conflict { message, .. }
             | ApiError::ServiceUnavailable(message) => formatter.write_str(message),
-            ApiError::Unauthorized => formatter.write_str("Authentication is missing or invalid"),
+            ApiError::Unauthorized => formatter.write_str("Invalid or missing credentials"),
             ApiError::MethodNotAllowed { allow } => write!(
                 formatter,
                 "Method not allowed. This resource accepts {}",

@@ -28,6 +28,48 @@ struct RequestLine<'a> {
     error: Option<String>,
 }
 
+#[derive(Serialize)]
+struct ServiceFailureLine<'a> {
+    level: &'static str,
+    timestamp: String,
+    component: &'a str,
+    request_id: &'a str,
+    service: &'a str,
+    error: String,
+}
+
+/// Writes one `warn` line to stderr saying why `service` (`database`,
+/// `queue` or `rate limiter`) failed during a request, beside the request
+/// line, because a `503` envelope and its request line leave the cause out.
+///
+/// `error` must not contain secrets: Redis addresses, which may carry a
+/// password, are never passed here.
+pub fn log_service_failure(
+    component: &str,
+    request_id: &RequestId,
+    service: &str,
+    error: &dyn std::fmt::Display,
+) {
+    let line = ServiceFailureLine {
+        level: "warn",
+        timestamp: Timestamp::now().to_rfc3339(),
+        component,
+        request_id: request_id.as_str(),
+        service,
+        error: error.to_string(),
+    };
+    write_json_line(&line);
+}
+
+/// Writes `line` as one JSON line on stderr, the only log sink; a line that
+/// cannot be written is dropped.
+fn write_json_line(line: &impl Serialize) {
+    let Ok(text) = serde_json::to_string(line) else {
+        return;
+    };
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// Writes one JSON line to stderr describing a finished request.
 ///
 /// The line has `level` (`info` below status 500, `error` from 500 up),
@@ -67,11 +109,7 @@ pub fn log_request(
             .filter(|_| status.is_server_error())
             .map(describe_cause),
     };
-    let Ok(text) = serde_json::to_string(&line) else {
-        return;
-    };
-    // A log line that cannot be written has nowhere else to go.
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    write_json_line(&line);
 }
 
 /// Strips the query string and cuts the path at a character boundary.

@@ -9,12 +9,17 @@ use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENT
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 
+use crate::echo_limits::{cap_details, cap_text};
 use crate::error::{ApiError, join_methods};
 use crate::request_id::{REQUEST_ID_HEADER, RequestId};
 
 const APPLICATION_JSON: &str = "application/json";
 /// The challenge that every `401` carries (RFC 6750 section 3).
 const BEARER_CHALLENGE: &str = r#"Bearer realm="cloudvelous", error="invalid_token""#;
+/// Seconds a client should wait before retrying after a `503`. The backing
+/// services recover within that time when they are only busy, such as a
+/// database locked by another writer.
+const SERVICE_UNAVAILABLE_RETRY_SECONDS: u64 = 1;
 
 /// Builds a JSON response with `Content-Type: application/json`,
 /// `Content-Length` and `X-Request-Id`.
@@ -41,7 +46,13 @@ pub fn json_response<T: Serialize>(
 /// Builds the error envelope
 /// `{"error": {"code", "message", "details", "timestamp", "request_id"}}`
 /// with `Content-Type`, `Content-Length` and `X-Request-Id`, plus `Allow` on
-/// `405`, `Retry-After` on `429` and `WWW-Authenticate` on `401`.
+/// `405`, `Retry-After` on `429` and `503` (`1` on the latter) and
+/// `WWW-Authenticate` on `401`.
+///
+/// Because messages and details can quote client input, the `message` and
+/// each detail's `field` and `message` are cut at 200 characters, ending
+/// in `…`. At most 50 details are sent. When there are more, the 50th is
+/// for the field `body` and counts the ones left out.
 ///
 /// An [`ApiError::Internal`] shows only `Internal server error`; log its
 /// cause with [`log_request`](crate::log_request).
@@ -49,8 +60,8 @@ pub fn error_response(error: &ApiError, request_id: &RequestId, now: Timestamp) 
     let envelope = ErrorEnvelope {
         error: ErrorBody {
             code: error.code(),
-            message: error.to_string(),
-            details: error.details(),
+            message: cap_text(error.to_string()),
+            details: cap_details(error.details()),
             timestamp: now.unix_seconds(),
             request_id: request_id.as_str().to_owned(),
         },
@@ -78,6 +89,12 @@ pub fn error_response(error: &ApiError, request_id: &RequestId, now: Timestamp) 
         }
         ApiError::Unauthorized => {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(BEARER_CHALLENGE));
+        }
+        ApiError::ServiceUnavailable(_) => {
+            headers.insert(
+                RETRY_AFTER,
+                HeaderValue::from(SERVICE_UNAVAILABLE_RETRY_SECONDS),
+            );
         }
         _ => {}
     }
@@ -182,7 +199,7 @@ mod tests {
                 ApiError::Unauthorized,
                 401,
                 "UNAUTHORIZED",
-                "Authentication is missing or invalid",
+                "Invalid or missing credentials",
             ),
             (
                 ApiError::Forbidden("Requires scope write:leads".into()),
@@ -324,6 +341,53 @@ mod tests {
             retry_after_seconds: 17,
         });
         assert_eq!(header(&response, "retry-after"), Some("17"));
+    }
+
+    #[test]
+    fn service_unavailable_sets_retry_after() {
+        let (response, _) = render(&ApiError::ServiceUnavailable(
+            "The database is unavailable".into(),
+        ));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(header(&response, "retry-after"), Some("1"));
+    }
+
+    #[test]
+    fn long_message_is_cut() {
+        let error = ApiError::BadRequest(format!(
+            "Request body must be valid JSON: {}",
+            "x".repeat(10_000)
+        ));
+        let (_, body) = render(&error);
+        let message = body["error"]["message"].as_str().unwrap();
+        assert_eq!(message.chars().count(), 200);
+        assert!(
+            message.starts_with("Request body must be valid JSON: x"),
+            "{message}"
+        );
+        assert!(message.ends_with('…'), "{message}");
+    }
+
+    #[test]
+    fn many_details_are_capped() {
+        let errors: Vec<FieldError> = (0..5_000)
+            .map(|index| FieldError::new(format!("{index:04}{}", "k".repeat(500)), "unknown field"))
+            .collect();
+        let (response, body) = render(&ApiError::Validation(errors));
+        let details = body["error"]["details"].as_array().unwrap();
+        assert_eq!(details.len(), 50);
+        let first = details[0]["field"].as_str().unwrap();
+        assert_eq!(first.chars().count(), 200);
+        assert!(first.starts_with("0000k"), "{first}");
+        assert_eq!(
+            details[49],
+            json!({"field": "body", "message": "4951 more errors were left out"})
+        );
+        assert!(
+            response.body().len() < 16 * 1024,
+            "{}",
+            response.body().len()
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! into API errors in one place.
 
 use cloudvelous_contract::ErrorDetail;
-use cloudvelous_http_kit::ApiError;
+use cloudvelous_http_kit::{ApiError, RequestId, log_service_failure};
 use spin_sdk::sqlite;
 
 /// A failed database operation.
@@ -69,6 +69,21 @@ impl From<sqlite::Error> for StorageError {
             // message, so the message text is the only way to tell them apart.
             sqlite::Error::Io(message) => classify_message(message),
         }
+    }
+}
+
+/// Converts a storage failure into its API error for a request of
+/// `component`. An unavailable database becomes a `503` whose envelope and
+/// request line leave the cause out, so the cause is logged here.
+pub fn storage_failure<'a>(
+    component: &'a str,
+    request_id: &'a RequestId,
+) -> impl FnOnce(StorageError) -> ApiError + 'a {
+    move |error| {
+        if let StorageError::Unavailable(_) = &error {
+            log_service_failure(component, request_id, "database", &error);
+        }
+        ApiError::from(error)
     }
 }
 

@@ -1,18 +1,25 @@
-//! Lead persistence on Spin's SQLite interface.
+//! Persistence on Spin's SQLite interface: leads, API keys and the
+//! rate-limit log.
 //!
 //! [`Database::open`] opens the `default` database and brings its schema up
 //! to date, so a fresh deployment needs no separate setup step. Under Spin
 //! every open is a new SQLite connection and writers queue behind one
 //! another, so each method runs at most one short write transaction.
 
+mod api_keys;
 mod error;
 mod leads;
 mod migrations;
+mod rate_limits;
 mod row;
 mod sql;
+#[cfg(test)]
+mod sqlite_fixture;
 
-pub use error::StorageError;
+pub use api_keys::{LAST_USED_INTERVAL_SECONDS, NewApiKey, StoredApiKey};
+pub use error::{StorageError, storage_failure};
 pub use migrations::{MIGRATIONS, Migration, apply_migrations, latest_version};
+pub use rate_limits::RateDecision;
 
 use spin_sdk::sqlite::Connection;
 

@@ -22,14 +22,15 @@ pub struct Migration {
 ///
 /// A released migration must stay as it is, because databases already at its
 /// version never run it again. A schema change is a new entry at the end.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    statements: &[
-        // `name`, `email` and `email_key` may be NULL only once a lead is
-        // deleted, so erasing personal data keeps the row for aggregate
-        // counts. Timestamps are Unix seconds. STRICT tables need SQLite
-        // 3.37.0 or newer.
-        "CREATE TABLE leads (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        statements: &[
+            // `name`, `email` and `email_key` may be NULL only once a lead is
+            // deleted, so erasing personal data keeps the row for aggregate
+            // counts. Timestamps are Unix seconds. STRICT tables need SQLite
+            // 3.37.0 or newer.
+            "CREATE TABLE leads (
             id TEXT PRIMARY KEY NOT NULL,
             name TEXT,
             email TEXT,
@@ -47,13 +48,38 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             CHECK (deleted_at IS NOT NULL
                 OR (name IS NOT NULL AND email IS NOT NULL AND email_key IS NOT NULL))
         ) STRICT",
-        // `id` breaks ties between leads created in the same second, so
-        // listing pages can resume after a `(created_at, id)` cursor.
-        "CREATE INDEX leads_created_at ON leads (created_at, id)",
-        "CREATE INDEX leads_status_source ON leads (status, source)",
-        "CREATE INDEX leads_email_key ON leads (email_key)",
-    ],
-}];
+            // `id` breaks ties between leads created in the same second, so
+            // listing pages can resume after a `(created_at, id)` cursor.
+            "CREATE INDEX leads_created_at ON leads (created_at, id)",
+            "CREATE INDEX leads_status_source ON leads (status, source)",
+            "CREATE INDEX leads_email_key ON leads (email_key)",
+        ],
+    },
+    Migration {
+        version: 2,
+        statements: &[
+            // `key_hash` is the SHA-256 digest of the whole key text, the only
+            // form in which a key is stored. `scopes` lists scope names separated
+            // by single spaces. Timestamps are Unix seconds.
+            "CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            key_hash BLOB NOT NULL UNIQUE CHECK (length(key_hash) = 32),
+            scopes TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER,
+            revoked_at INTEGER
+        ) STRICT",
+            // One row per admitted request of a rate-limit bucket, at the
+            // admission time in Unix milliseconds.
+            "CREATE TABLE rate_limit_hits (
+            bucket TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        ) STRICT",
+            "CREATE INDEX rate_limit_hits_bucket_at ON rate_limit_hits (bucket, at_ms)",
+        ],
+    },
+];
 
 /// Schema version that the code in this crate expects.
 pub fn latest_version() -> u32 {

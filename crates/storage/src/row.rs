@@ -56,6 +56,13 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    pub(crate) fn blob(&mut self, column: &'static str) -> Result<&'a [u8], StorageError> {
+        match self.next(column)? {
+            Value::Blob(blob) => Ok(blob),
+            other => Err(wrong_type(column, "a blob", other)),
+        }
+    }
+
     fn next(&mut self, column: &'static str) -> Result<&'a Value, StorageError> {
         self.values.next().ok_or_else(|| StorageError::Decode {
             column,
@@ -149,6 +156,16 @@ mod tests {
                 }
             ),
             "{error:?}"
+        );
+    }
+
+    #[test]
+    fn text_is_not_blob() {
+        let values = [Value::Text("00".to_owned())];
+        let error = RowReader::new(&values).blob("key_hash").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid stored value in column key_hash: expected a blob, found text"
         );
     }
 

@@ -9,11 +9,13 @@ use bytes::Bytes;
 use cloudvelous_contract::{HealthReport, HealthServices, HealthStatus, ServiceState};
 use cloudvelous_domain::Timestamp;
 use cloudvelous_http_kit::{RequestId, json_response};
-use cloudvelous_storage::Database;
+use cloudvelous_storage::{Database, StorageError};
 use http::{Response, StatusCode};
 use spin_sdk::{redis, variables};
 
-use crate::log::log_service_failure;
+use cloudvelous_http_kit::log_service_failure;
+
+use crate::COMPONENT;
 
 /// Spin variable with the Redis address. An empty value means that no queue
 /// is configured.
@@ -26,8 +28,13 @@ const QUEUE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Checks the database and the queue and returns the health report: `200`
 /// when healthy or degraded, `503` when the database fails.
-pub(crate) async fn check_health(request_id: &RequestId) -> Response<Bytes> {
-    let database = database_state(request_id).await;
+///
+/// `database` is the outcome of opening the database for this request.
+pub(crate) async fn check_health(
+    database: Result<&Database, &StorageError>,
+    request_id: &RequestId,
+) -> Response<Bytes> {
+    let database = database_state(database, request_id).await;
     let queue = queue_state(request_id).await;
     let status = overall_status(database, queue);
 
@@ -56,15 +63,21 @@ fn overall_status(database: ServiceState, queue: ServiceState) -> HealthStatus {
     }
 }
 
-async fn database_state(request_id: &RequestId) -> ServiceState {
-    let outcome = match Database::open().await {
+async fn database_state(
+    database: Result<&Database, &StorageError>,
+    request_id: &RequestId,
+) -> ServiceState {
+    let outcome = match database {
         Ok(database) => database.ping().await,
-        Err(error) => Err(error),
+        Err(error) => {
+            log_service_failure(COMPONENT, request_id, "database", error);
+            return ServiceState::Disconnected;
+        }
     };
     match outcome {
         Ok(()) => ServiceState::Connected,
         Err(error) => {
-            log_service_failure(request_id, "database", &error);
+            log_service_failure(COMPONENT, request_id, "database", &error);
             ServiceState::Disconnected
         }
     }
@@ -75,7 +88,7 @@ async fn queue_state(request_id: &RequestId) -> ServiceState {
         Ok(address) => address,
         Err(variables::Error::Undefined(_)) => return ServiceState::NotConfigured,
         Err(error) => {
-            log_service_failure(request_id, "queue", &error);
+            log_service_failure(COMPONENT, request_id, "queue", &error);
             return ServiceState::Disconnected;
         }
     };
@@ -87,12 +100,12 @@ async fn queue_state(request_id: &RequestId) -> ServiceState {
     match with_timeout(ping_redis(address), QUEUE_TIMEOUT).await {
         Some(Ok(())) => ServiceState::Connected,
         Some(Err(error)) => {
-            log_service_failure(request_id, "queue", &error);
+            log_service_failure(COMPONENT, request_id, "queue", &error);
             ServiceState::Disconnected
         }
         None => {
             let timeout = format!("no answer to PING within {} ms", QUEUE_TIMEOUT.as_millis());
-            log_service_failure(request_id, "queue", &timeout);
+            log_service_failure(COMPONENT, request_id, "queue", &timeout);
             ServiceState::Disconnected
         }
     }

@@ -1,23 +1,33 @@
 //! Spin HTTP component for lead ingestion (`/api/leads…`) and the public
 //! health check (`/health`).
 //!
-//! The manifest also routes every path that no other component claims here,
-//! so unknown paths get the JSON error envelope instead of Spin's bare 404.
-//! Every response is built whole, so it carries `Content-Length`, and every
-//! response carries `X-Request-Id`.
+//! The lead routes need credentials: `write:leads` to create a lead and
+//! `read:leads` to read one. They share the caller's budget of the `leads`
+//! route group, and `/health` spends the client address's budget of the
+//! `health` group. The manifest also routes every path that no other
+//! component claims here, so unknown paths get the JSON error envelope
+//! instead of Spin's bare 404. Every response is built whole, so it carries
+//! `Content-Length`, and every response carries `X-Request-Id`.
+//!
+//! Built with the `unauthenticated-benchmark` feature, the lead routes skip
+//! authentication and rate limiting. That build exists only to measure
+//! their cost and must never be deployed.
 
-mod body;
+mod guard;
 mod health;
 mod leads;
-mod log;
 
 use std::time::Instant;
 
 use bytes::Bytes;
-use cloudvelous_domain::Timestamp;
-use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_request};
+use cloudvelous_auth::Scope;
+use cloudvelous_gateway::RouteGroup;
+use cloudvelous_http_kit::{ApiError, RequestId, log_request};
+use cloudvelous_storage::{Database, StorageError};
 use http::{Method, Response, StatusCode, header};
 use spin_sdk::http::{FullBody, Request};
+
+use crate::guard::Reply;
 
 /// Component name in log lines.
 const COMPONENT: &str = "leads";
@@ -63,6 +73,13 @@ impl Endpoint<'_> {
     }
 }
 
+/// An endpoint together with a method that it serves.
+enum Route<'a> {
+    CreateLead,
+    GetLead(&'a str),
+    Health,
+}
+
 #[spin_sdk::http_service]
 async fn handle_request(request: Request) -> Response<FullBody<Bytes>> {
     let started = Instant::now();
@@ -70,62 +87,108 @@ async fn handle_request(request: Request) -> Response<FullBody<Bytes>> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
 
-    let (response, error) = match dispatch(request, &path, &request_id).await {
-        Ok(response) => (response, None),
-        Err(error) => {
-            let response = error_response(&error, &request_id, Timestamp::now());
-            (response, Some(error))
-        }
-    };
+    let reply = dispatch(request, &path, &request_id).await;
 
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let status = response.status();
     log_request(
         COMPONENT,
         &request_id,
         &method,
         &path,
-        status,
+        reply.response.status(),
         duration_ms,
-        error.as_ref(),
+        reply.error.as_ref(),
     );
-    response.map(FullBody::new)
+    reply.response.map(FullBody::new)
 }
 
-/// The route table: calls the handler for the endpoint and method.
-async fn dispatch(
-    request: Request,
-    path: &str,
-    request_id: &RequestId,
-) -> Result<Response<Bytes>, ApiError> {
-    let Some(endpoint) = Endpoint::from_path(path) else {
-        return Err(ApiError::NotFound(format!("No endpoint at {path}")));
+/// The route table: matches the endpoint and method, then runs the route's
+/// admission checks and handler.
+async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply {
+    let route = match match_route(path, request.method()) {
+        Ok(route) => route,
+        Err(early) => return Reply::new(early.into_result(request_id), request_id),
     };
-    let method = request.method().clone();
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
 
-    match (&endpoint, method) {
-        (Endpoint::Leads, Method::POST) => leads::create_lead(request, request_id).await,
-        (Endpoint::Lead(id), Method::GET | Method::HEAD) => leads::get_lead(id, request_id).await,
-        (Endpoint::Health, Method::GET | Method::HEAD) => {
-            Ok(health::check_health(request_id).await)
+    match route {
+        Route::CreateLead => {
+            let handler = async |database: &Database| {
+                leads::create_lead(headers, body, database, request_id).await
+            };
+            guard::protected(
+                headers,
+                RouteGroup::Leads,
+                Scope::WriteLeads,
+                request_id,
+                handler,
+            )
+            .await
         }
-        (_, Method::OPTIONS) => allowed_methods_response(&endpoint, request_id),
-        _ => Err(ApiError::MethodNotAllowed {
-            allow: endpoint.allowed_methods(),
-        }),
+        Route::GetLead(id) => {
+            let handler =
+                async |database: &Database| leads::get_lead(id, database, request_id).await;
+            guard::protected(
+                headers,
+                RouteGroup::Leads,
+                Scope::ReadLeads,
+                request_id,
+                handler,
+            )
+            .await
+        }
+        Route::Health => {
+            let handler = async |database: Result<&Database, &StorageError>| {
+                health::check_health(database, request_id).await
+            };
+            guard::public(headers, RouteGroup::Health, request_id, handler).await
+        }
+    }
+}
+
+/// A response decided before any admission check.
+enum EarlyAnswer<'a> {
+    /// `404` for a path this component does not serve.
+    NotFound(&'a str),
+    /// `405` for a method the endpoint does not accept.
+    MethodNotAllowed(&'static [Method]),
+    /// The `OPTIONS` response of an endpoint.
+    Options(&'static [Method]),
+}
+
+impl EarlyAnswer<'_> {
+    fn into_result(self, request_id: &RequestId) -> Result<Response<Bytes>, ApiError> {
+        match self {
+            EarlyAnswer::NotFound(path) => {
+                Err(ApiError::NotFound(format!("No endpoint at {path}")))
+            }
+            EarlyAnswer::MethodNotAllowed(allow) => Err(ApiError::MethodNotAllowed { allow }),
+            EarlyAnswer::Options(allow) => allowed_methods_response(allow, request_id),
+        }
+    }
+}
+
+fn match_route<'a>(path: &'a str, method: &Method) -> Result<Route<'a>, EarlyAnswer<'a>> {
+    let endpoint = Endpoint::from_path(path).ok_or(EarlyAnswer::NotFound(path))?;
+    match (endpoint, method) {
+        (Endpoint::Leads, &Method::POST) => Ok(Route::CreateLead),
+        (Endpoint::Lead(id), &Method::GET | &Method::HEAD) => Ok(Route::GetLead(id)),
+        (Endpoint::Health, &Method::GET | &Method::HEAD) => Ok(Route::Health),
+        (endpoint, &Method::OPTIONS) => Err(EarlyAnswer::Options(endpoint.allowed_methods())),
+        (endpoint, _) => Err(EarlyAnswer::MethodNotAllowed(endpoint.allowed_methods())),
     }
 }
 
 /// Builds the `OPTIONS` response: `200` with an empty body and `Allow`.
 /// A `204` must not carry `Content-Length` (RFC 9110, section 8.6).
 fn allowed_methods_response(
-    endpoint: &Endpoint<'_>,
+    allow: &[Method],
     request_id: &RequestId,
 ) -> Result<Response<Bytes>, ApiError> {
-    let allow = allow_header(endpoint.allowed_methods());
     Response::builder()
         .status(StatusCode::OK)
-        .header(header::ALLOW, allow)
+        .header(header::ALLOW, allow_header(allow))
         .header(header::CONTENT_LENGTH, 0)
         .header("x-request-id", request_id.as_str())
         .body(Bytes::new())

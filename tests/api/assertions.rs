@@ -10,6 +10,12 @@ use std::collections::BTreeSet;
 /// Keys of the error envelope's `error` object.
 const ERROR_KEYS: [&str; 5] = ["code", "details", "message", "request_id", "timestamp"];
 
+/// Message of every `401` envelope, whichever check failed.
+pub const UNAUTHORIZED_MESSAGE: &str = "Invalid or missing credentials";
+
+/// `WWW-Authenticate` of every `401` (RFC 6750, section 3).
+pub const BEARER_CHALLENGE: &str = r#"Bearer realm="cloudvelous", error="invalid_token""#;
+
 impl TestResponse {
     /// Asserts the status and the headers every JSON response carries, and
     /// returns the parsed body.
@@ -66,6 +72,69 @@ impl TestResponse {
             "details: {error:?}"
         );
         error
+    }
+
+    /// Asserts a whole `401`: the `UNAUTHORIZED` envelope with the one
+    /// message that does not say which check failed, and the bearer
+    /// challenge in `WWW-Authenticate`.
+    pub fn expect_unauthorized(&self) {
+        let error = self.expect_plain_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+        assert_eq!(error["message"], UNAUTHORIZED_MESSAGE, "message: {error:?}");
+        assert_eq!(
+            self.header("www-authenticate"),
+            Some(BEARER_CHALLENGE),
+            "WWW-Authenticate; headers: {:?}",
+            self.headers
+        );
+    }
+
+    /// Asserts a whole `403` with the `FORBIDDEN` envelope.
+    pub fn expect_forbidden(&self) {
+        self.expect_plain_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+    }
+
+    /// Asserts that neither the body nor any header value contains `secret`.
+    pub fn expect_omits(&self, secret: &str) {
+        assert!(
+            !self.text().contains(secret),
+            "the response body contains a credential: {}",
+            self.text()
+        );
+        for (name, value) in &self.headers {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            assert!(
+                !value.contains(secret),
+                "header {name} contains a credential"
+            );
+        }
+    }
+
+    /// Asserts `RateLimit-Limit`, `RateLimit-Remaining` and
+    /// `RateLimit-Reset` (in seconds).
+    pub fn expect_rate_headers(&self, limit: u64, remaining: u64, reset: u64) {
+        let expected = [limit, remaining, reset].map(|value| value.to_string());
+        let actual = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]
+            .map(|name| self.header(name).map(str::to_string));
+        assert_eq!(
+            actual,
+            expected.map(Some),
+            "RateLimit-Limit, -Remaining, -Reset; status {}",
+            self.status
+        );
+    }
+
+    /// Asserts a whole `429`: the `RATE_LIMITED` envelope, the RateLimit
+    /// headers with nothing remaining, and `Retry-After` equal to
+    /// `RateLimit-Reset`.
+    pub fn expect_rate_limited(&self, limit: u64, retry_after: u64) {
+        self.expect_plain_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
+        self.expect_rate_headers(limit, 0, retry_after);
+        let expected = retry_after.to_string();
+        assert_eq!(
+            self.header("retry-after"),
+            Some(expected.as_str()),
+            "Retry-After"
+        );
     }
 
     /// Returns the `X-Request-Id` header, asserting that it is present.

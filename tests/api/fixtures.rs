@@ -156,3 +156,25 @@ pub fn lead_count(app: &TestApp) -> i64 {
         .query_row("SELECT COUNT(*) FROM leads", [], |row| row.get(0))
         .expect("count leads")
 }
+
+/// Counts stored leads, or returns zero when no request has opened the
+/// database yet, as happens when every request was rejected before the
+/// handler.
+pub fn stored_lead_count(app: &TestApp) -> i64 {
+    let exists = app.sqlite_path("default").is_some_and(|path| path.exists());
+    if !exists {
+        return 0;
+    }
+    let connection = app.db();
+    let has_table: bool = connection
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leads')",
+            [],
+            |row| row.get(0),
+        )
+        .expect("read the schema");
+    if !has_table {
+        return 0;
+    }
+    lead_count(app)
+}

@@ -3,18 +3,13 @@
 //! precedence of variable values.
 
 use crate::fixtures::{minimal_lead, post_lead};
-use crate::support::{TestApp, TestRequest};
+use crate::support::{HostProcess, TestApp, TestRequest, test_variables};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use spin_test_host::manifest::Manifest;
 use spin_test_host::{App, HostOptions, workspace_root};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-use tempfile::TempDir;
 
 /// The local Redis server the tests may use.
 const REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
@@ -37,15 +32,43 @@ fn leads_wasm() -> PathBuf {
         .expect("spin.toml has a leads component")
 }
 
+/// Returns the workspace manifest's `[variables]` table and the variables
+/// table of its `leads` component, so a test manifest maps every setting
+/// the component reads.
+fn workspace_variables() -> (toml::Table, toml::Table) {
+    let path = workspace_root().join("spin.toml");
+    let text = std::fs::read_to_string(&path).expect("read spin.toml");
+    let manifest: toml::Table = toml::from_str(&text).expect("spin.toml is TOML");
+    let table = |value: Option<&toml::Value>| {
+        value
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let application = table(manifest.get("variables"));
+    let component = table(
+        manifest
+            .get("component")
+            .and_then(|components| components.get("leads"))
+            .and_then(|leads| leads.get("variables")),
+    );
+    (application, component)
+}
+
 /// Writes `spin.toml` into `folder`: the lead component by absolute path on
 /// `routes`, with `grants` as the extra lines of its manifest entry and the
-/// `redis_address` variable passed through.
+/// variables of the workspace manifest, with its defaults, passed through.
 fn write_manifest(folder: &Path, routes: &[&str], grants: &str) -> PathBuf {
     let source = toml::Value::String(leads_wasm().to_string_lossy().into_owned());
+    let (application_variables, component_variables) = workspace_variables();
     let mut text = String::from(
-        "spin_manifest_version = 2\n\n[application]\nname = \"host-test\"\nversion = \"0.1.0\"\n\n\
-         [variables]\nredis_address = { default = \"\" }\nevents_channel = { default = \"host-test\" }\n",
+        "spin_manifest_version = 2\n\n[application]\nname = \"host-test\"\nversion = \"0.1.0\"\n\n",
     );
+    let variables = toml::Table::from_iter([(
+        "variables".to_string(),
+        toml::Value::Table(application_variables),
+    )]);
+    text.push_str(&toml::to_string(&variables).expect("variables as TOML"));
     for route in routes {
         text.push_str(&format!(
             "\n[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"leads\"\n"
@@ -54,22 +77,22 @@ fn write_manifest(folder: &Path, routes: &[&str], grants: &str) -> PathBuf {
     text.push_str(&format!(
         "\n[component.leads]\nsource = {source}\n{grants}\n"
     ));
-    text.push_str(
-        "\n[component.leads.variables]\nredis_address = \"{{ redis_address }}\"\n\
-         events_channel = \"{{ events_channel }}\"\n",
-    );
+    text.push_str("\n[component.leads.variables]\n");
+    text.push_str(&toml::to_string(&component_variables).expect("component variables as TOML"));
     let path = folder.join("spin.toml");
     std::fs::write(&path, text).expect("write the test manifest");
     path
 }
 
 /// Loads and serves a manifest written by [`write_manifest`], with
-/// `variables` as explicit values and the environment ignored.
+/// [`test_variables`] and then `variables` as explicit values and the
+/// environment ignored.
 async fn serve_manifest(routes: &[&str], grants: &str, variables: &[(&str, &str)]) -> TestApp {
     let state = tempfile::tempdir().expect("temporary folder");
     let manifest = write_manifest(state.path(), routes, grants);
     let mut options = HostOptions::new(manifest, state.path().join("stores"));
     options.read_environment = false;
+    options.variables = test_variables();
     for (name, value) in variables {
         options
             .variables
@@ -222,73 +245,19 @@ async fn host_option_variables_override_defaults() {
     assert_eq!(body["services"]["queue"], "disconnected");
 }
 
-/// A `test-host` process serving a manifest, stopped when dropped.
-struct HostProcess {
-    child: Child,
-    addr: SocketAddr,
-    _state: TempDir,
-}
-
-impl HostProcess {
-    /// Starts `test-host` on a free loopback port with `environment` added
-    /// to a copy of this process's environment without `SPIN_VARIABLE_*`,
-    /// and `arguments` after the listener and state options.
-    fn start(environment: &[(&str, &str)], arguments: &[&str]) -> HostProcess {
-        let state = tempfile::tempdir().expect("temporary folder");
-        let manifest = write_manifest(state.path(), ROUTES_WITHOUT_CATCH_ALL, FULL_GRANTS);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_test-host"));
-        command
-            .arg("--from")
-            .arg(&manifest)
-            .arg("--state-dir")
-            .arg(state.path().join("stores"))
-            .args(["--listen", "127.0.0.1:0", "--quiet"])
-            .args(arguments)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("SPIN_VARIABLE_") {
-                command.env_remove(name);
-            }
-        }
-        command.envs(environment.iter().copied());
-        let mut child = command.spawn().expect("start test-host");
-
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Reading on to the end keeps the pipe from filling up.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some((_, addr)) = line.rsplit_once("http://") {
-                    let _ = sender.send(addr.trim().to_string());
-                }
-            }
-        });
-        let addr = receiver
-            .recv_timeout(Duration::from_secs(120))
-            .expect("test-host reports its address within 120 s");
-        let addr = addr
-            .parse()
-            .unwrap_or_else(|error| panic!("address {addr:?}: {error}"));
-        HostProcess {
-            child,
-            addr,
-            _state: state,
-        }
-    }
-}
-
-impl Drop for HostProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `test-host` with a manifest written by [`write_manifest`] and the
+/// components' output dropped; see [`HostProcess::start`].
+fn start_host(environment: &[(&str, &str)], arguments: &[&str]) -> HostProcess {
+    let state = tempfile::tempdir().expect("temporary folder");
+    let manifest = write_manifest(state.path(), ROUTES_WITHOUT_CATCH_ALL, FULL_GRANTS);
+    let mut arguments = arguments.to_vec();
+    arguments.push("--quiet");
+    HostProcess::start(&manifest, state, environment, &arguments)
 }
 
 #[tokio::test]
 async fn spin_variable_environment_sets_variable() {
-    let host = HostProcess::start(
+    let host = start_host(
         &[("SPIN_VARIABLE_REDIS_ADDRESS", CLOSED_REDIS_ADDRESS)],
         &[],
     );
@@ -303,7 +272,7 @@ async fn spin_variable_environment_sets_variable() {
 #[tokio::test]
 async fn variable_argument_overrides_environment() {
     let environment = [("SPIN_VARIABLE_REDIS_ADDRESS", CLOSED_REDIS_ADDRESS)];
-    let host = HostProcess::start(&environment, &["--variable", "redis_address="]);
+    let host = start_host(&environment, &["--variable", "redis_address="]);
 
     let (status, body) = health(host.addr).await;
 
@@ -314,7 +283,7 @@ async fn variable_argument_overrides_environment() {
 
 #[tokio::test]
 async fn variable_argument_sets_variable() {
-    let host = HostProcess::start(
+    let host = start_host(
         &[],
         &["--variable", &format!("redis_address={REDIS_ADDRESS}")],
     );

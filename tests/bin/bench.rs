@@ -1,16 +1,28 @@
-//! Measures `POST /api/leads` throughput and latency beside a baseline
-//! component that does only the durable write (open the `default` database,
-//! run one `INSERT`, respond). The wasmtime test host in this process serves
-//! both on a loopback listener, and keep-alive HTTP/1.1 connections drive
-//! them. The throughput ratio between the two shows the cost of what the
-//! leads component does beyond that write.
+//! Measures `POST /api/leads` throughput and latency against a reference
+//! served by the wasmtime test host in this process, over keep-alive
+//! HTTP/1.1 connections on loopback listeners. The throughput ratio between
+//! the two shows the cost of what the measured side does beyond the
+//! reference.
+//!
+//! The default mode compares the leads component, built without
+//! authentication and rate limiting, with a baseline component that does
+//! only the durable write (open the `default` database, run one `INSERT`,
+//! respond). The `--auth` mode compares the leads component that
+//! verifies an RS256 bearer token and keeps its rate-limit windows in Redis
+//! with the same component built with authentication and rate limiting
+//! compiled out, each served by its own app.
 
 use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use http::{Method, Request, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use sha2::{Digest, Sha256};
 use spin_test_host::{App, ExtraComponent, HostOptions, server, workspace_root};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,27 +34,37 @@ use tokio::net::{TcpListener, TcpStream};
 const USAGE: &str = "\
 Usage: bench [OPTIONS]
 
-Measures POST /api/leads against the baseline component, both served by the
-wasmtime test host in this process. Build the components first:
-  cargo build --target wasm32-wasip2 --release -p cloudvelous-leads -p cloudvelous-bench-baseline
+Measures POST /api/leads against a reference, both served by the wasmtime
+test host in this process. Build the components first:
+  scripts/build-components
 
 Options:
+  --auth               Compare the leads component with a verified RS256 bearer
+                       token and Redis-backed rate limits against the same
+                       component built without authentication and rate limiting
+                       (needs Redis on 127.0.0.1:6379). Without it, compare the
+                       leads component with the baseline component.
   --seconds N          Length of each measured run, in seconds [default: 5]
-  --rounds N           Baseline and leads runs per connection count [default: 3]
+  --rounds N           Reference and measured runs per connection count [default: 3]
   --warmup N           Warm-up per target before each connection count, in seconds [default: 2]
   --connections LIST   Comma-separated numbers of keep-alive connections [default: 8,32]
   -h, --help           Print this help
 ";
 
 /// Throughput of the leads component, as a share of the baseline's, that
-/// the benchmark aims for.
-const TARGET_RATIO: f64 = 0.70;
+/// the default mode aims for.
+const LEADS_TARGET_RATIO: f64 = 0.70;
+
+/// Throughput with authentication and rate limiting, as a share of the
+/// throughput without them, that the `--auth` mode aims for: they may cost
+/// at most 20%.
+const AUTH_TARGET_RATIO: f64 = 0.80;
 
 /// A response slower than this ends the benchmark with an error.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Key sent in `X-API-Key` and configured as the app's bootstrap admin key,
-/// so the requests pass authentication wherever the app checks it.
+/// so the requests of the default mode pass authentication.
 const BENCH_API_KEY: &str = "ak_benchmark00000000000000000000000";
 
 /// Per-caller limit on lead requests per minute. The manifest's default of
@@ -53,37 +75,56 @@ const LEADS_RATE_LIMIT: &str = "1000000000";
 const BASELINE_WASM: &str = "target/wasm32-wasip2/release/cloudvelous_bench_baseline.wasm";
 const BASELINE_ROUTE: &str = "/baseline/...";
 
+/// The leads component built with the `unauthenticated-benchmark` feature.
+const UNAUTHENTICATED_LEADS_WASM: &str =
+    "target/wasm32-wasip2/bench-unauthenticated/cloudvelous_leads.wasm";
+
+/// The Redis server that keeps the rate-limit windows in the `--auth` mode.
+const REDIS_ADDRESS: &str = "redis://127.0.0.1:6379";
+
+/// Claims of the bearer token, matching the manifest's default
+/// `jwt_issuer` and `jwt_audience`.
+const TOKEN_ISSUER: &str = "cloudvelous.com";
+const TOKEN_AUDIENCE: &str = "cloudvelous-api";
+const TOKEN_SUBJECT: &str = "benchmark";
+
+/// Lifetime of the bearer token, longer than any benchmark run.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// Lead sources, used in turn by successive request bodies.
 const SOURCES: [&str; 5] = ["website", "social", "referral", "email", "phone"];
 
 #[derive(Debug, Clone)]
 struct Options {
+    auth: bool,
     seconds: f64,
     rounds: usize,
     warmup: f64,
     connections: Vec<usize>,
 }
 
-/// A component under measurement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Baseline,
-    Leads,
+/// A component under measurement: where it listens, the path it serves
+/// and the credential header each request carries.
+#[derive(Debug, Clone)]
+struct Target {
+    name: &'static str,
+    addr: SocketAddr,
+    path: &'static str,
+    credential: (HeaderName, HeaderValue),
 }
 
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Baseline => "baseline",
-            Target::Leads => "leads",
-        }
-    }
+/// The two targets of one mode and the throughput ratio it aims for.
+#[derive(Debug, Clone)]
+struct Comparison {
+    description: &'static str,
+    reference: Target,
+    measured: Target,
+    target_ratio: f64,
+}
 
-    fn path(self) -> &'static str {
-        match self {
-            Target::Baseline => "/baseline/leads",
-            Target::Leads => "/api/leads",
-        }
+impl Comparison {
+    fn ratio_name(&self) -> String {
+        format!("{}/{}", self.measured.name, self.reference.name)
     }
 }
 
@@ -161,32 +202,43 @@ impl Summary {
     }
 }
 
-/// The address of the host and the counter that makes every email unique.
-#[derive(Clone)]
+/// The counter that makes every email unique.
+#[derive(Clone, Default)]
 struct Client {
-    addr: SocketAddr,
     sequence: Arc<AtomicU64>,
+}
+
+/// The apps of one mode, served on loopback listeners until dropped.
+struct Served {
+    comparison: Comparison,
+    servers: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The `redis_key_prefix` of the app whose windows are in Redis.
+    redis_key_prefix: Option<String>,
+    _states: Vec<StateDir>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let options = parse_args(std::env::args().skip(1))?;
-    let state = StateDir::create()?;
-    let app = Arc::new(App::load(&host_options(state.path()))?);
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("failed to listen on 127.0.0.1")?;
-    let client = Client {
-        addr: listener.local_addr()?,
-        sequence: Arc::new(AtomicU64::new(0)),
+    let served = if options.auth {
+        serve_auth_comparison().await?
+    } else {
+        serve_leads_comparison().await?
     };
-    let server = tokio::spawn(server::serve(app, listener));
+    let client = Client::default();
 
-    let outcome = benchmark(&client, &options).await;
-    server.abort();
-    drop(state);
+    let (errors, without_content_length) = benchmark(&client, &served.comparison, &options).await?;
+    check_redis_windows(&served).await?;
+    drop(served);
 
-    let (errors, without_content_length) = outcome?;
     if errors > 0 || without_content_length > 0 {
         bail!(
             "{errors} responses were not 2xx and {without_content_length} had no Content-Length (details above)"
@@ -195,25 +247,227 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
+/// Serves the app of `spin.toml` with the baseline component beside it. The
+/// leads component is the build without authentication and rate limiting,
+/// so this mode measures lead ingestion alone; the `--auth` mode measures
+/// what authentication and rate limiting add on top.
+async fn serve_leads_comparison() -> Result<Served> {
+    let state = StateDir::create()?;
+    let mut options = host_options(state.path());
+    options
+        .source_overrides
+        .insert("leads".to_string(), unauthenticated_leads_source()?);
+    options.extra_components.push(ExtraComponent {
+        route: BASELINE_ROUTE.to_string(),
+        id: "bench-baseline".to_string(),
+        source: workspace_root().join(BASELINE_WASM),
+        sqlite_databases: vec!["default".to_string()],
+    });
+    let (addr, server) = serve(&options).await?;
+    let credential = (
+        HeaderName::from_static("x-api-key"),
+        HeaderValue::from_static(BENCH_API_KEY),
+    );
+    Ok(Served {
+        comparison: Comparison {
+            description: "POST /api/leads, built without authentication, against the baseline component",
+            reference: Target {
+                name: "baseline",
+                addr,
+                path: "/baseline/leads",
+                credential: credential.clone(),
+            },
+            measured: Target {
+                name: "leads",
+                addr,
+                path: "/api/leads",
+                credential,
+            },
+            target_ratio: LEADS_TARGET_RATIO,
+        },
+        servers: vec![server],
+        redis_key_prefix: None,
+        _states: vec![state],
+    })
+}
+
+/// The leads component built without authentication and rate limiting.
+fn unauthenticated_leads_source() -> Result<PathBuf> {
+    let source = workspace_root().join(UNAUTHENTICATED_LEADS_WASM);
+    if !source.exists() {
+        bail!(
+            "{} is missing; build it with scripts/build-components",
+            source.display()
+        );
+    }
+    Ok(source)
+}
+
+/// Serves two apps of `spin.toml`: one that verifies a bearer token signed
+/// by a key generated here and keeps its windows in Redis, and one whose
+/// leads component is the build without authentication and rate limiting.
+/// Both get the same requests, bearer token included.
+async fn serve_auth_comparison() -> Result<Served> {
+    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+        .context("failed to generate an RSA key")?;
+    let public_key = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .context("failed to encode the public key")?;
+    let token = bearer_token(&key)?;
+    let credential = (
+        header::AUTHORIZATION,
+        HeaderValue::try_from(format!("Bearer {token}"))?,
+    );
+
+    let authenticated_state = StateDir::create()?;
+    let mut authenticated = host_options(authenticated_state.path());
+    let redis_key_prefix = authenticated_state.redis_key_prefix();
+    let variables = [
+        ("jwt_public_keys", public_key),
+        ("redis_address", REDIS_ADDRESS.to_string()),
+        ("redis_key_prefix", redis_key_prefix.clone()),
+    ];
+    for (name, value) in variables {
+        authenticated.variables.insert(name.to_string(), value);
+    }
+    let (authenticated_addr, authenticated_server) = serve(&authenticated).await?;
+
+    let unauthenticated_state = StateDir::create()?;
+    let mut unauthenticated = host_options(unauthenticated_state.path());
+    unauthenticated
+        .source_overrides
+        .insert("leads".to_string(), unauthenticated_leads_source()?);
+    let (unauthenticated_addr, unauthenticated_server) = serve(&unauthenticated).await?;
+
+    Ok(Served {
+        comparison: Comparison {
+            description: "POST /api/leads with a bearer token and Redis-backed rate limits \
+                          against the same component without them",
+            reference: Target {
+                name: "unauthenticated",
+                addr: unauthenticated_addr,
+                path: "/api/leads",
+                credential: credential.clone(),
+            },
+            measured: Target {
+                name: "authenticated",
+                addr: authenticated_addr,
+                path: "/api/leads",
+                credential,
+            },
+            target_ratio: AUTH_TARGET_RATIO,
+        },
+        servers: vec![authenticated_server, unauthenticated_server],
+        redis_key_prefix: Some(redis_key_prefix),
+        _states: vec![authenticated_state, unauthenticated_state],
+    })
+}
+
+/// Loads an app and serves it on a free loopback port.
+async fn serve(
+    options: &HostOptions,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let app = Arc::new(App::load(options)?);
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("failed to listen on 127.0.0.1")?;
+    let addr = listener.local_addr()?;
+    Ok((addr, tokio::spawn(server::serve(app, listener))))
+}
+
+/// Signs an RS256 token with `key` that the app accepts for lead writes
+/// until [`TOKEN_LIFETIME`] from now.
+fn bearer_token(key: &RsaPrivateKey) -> Result<String> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+    let claims = serde_json::json!({
+        "iss": TOKEN_ISSUER,
+        "aud": TOKEN_AUDIENCE,
+        "sub": TOKEN_SUBJECT,
+        "iat": now,
+        "exp": now + TOKEN_LIFETIME.as_secs(),
+        "scope": ["write:leads"],
+    });
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let digest = Sha256::digest(input.as_bytes());
+    let signature = key
+        .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
+        .context("failed to sign the bearer token")?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+}
+
+/// Fails when an app was set to keep its rate-limit windows in Redis but no
+/// window is there, which means the component fell back to SQLite and the
+/// figures do not describe the Redis backend.
+async fn check_redis_windows(served: &Served) -> Result<()> {
+    let Some(prefix) = &served.redis_key_prefix else {
+        return Ok(());
+    };
+    let pattern = format!("{prefix}:ratelimit:*");
+    let client = redis::Client::open(REDIS_ADDRESS)?;
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .with_context(|| format!("failed to connect to {REDIS_ADDRESS}"))?;
+    let mut keys = Vec::new();
+    let mut cursor = 0_u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut connection)
+            .await
+            .context("SCAN failed")?;
+        keys.extend(batch);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    if keys.is_empty() {
+        bail!("no key matches {pattern} in Redis: the rate limiter did not use Redis");
+    }
+    println!("rate-limit windows in Redis: {}", keys.join(", "));
+    Ok(())
+}
+
 /// Runs every connection count and prints the results. Returns the number of
 /// non-2xx responses and the number of responses without `Content-Length`.
-async fn benchmark(client: &Client, options: &Options) -> Result<(u64, u64)> {
-    print_setup(options);
+async fn benchmark(
+    client: &Client,
+    comparison: &Comparison,
+    options: &Options,
+) -> Result<(u64, u64)> {
+    print_setup(comparison, options);
     let mut rows = Vec::new();
     for &connections in &options.connections {
-        rows.push((connections, measure(client, options, connections).await?));
+        rows.push((
+            connections,
+            measure(client, comparison, options, connections).await?,
+        ));
     }
 
     println!();
-    print_table(&rows, options.rounds);
-    let counts = print_response_checks(&rows);
-    print_ratios(&rows);
+    print_table(comparison, &rows, options.rounds);
+    let counts = print_response_checks(comparison, &rows);
+    print_ratios(comparison, &rows);
     Ok(counts)
 }
 
-fn print_setup(options: &Options) {
+fn print_setup(comparison: &Comparison, options: &Options) {
     let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
-    println!("POST /api/leads against the baseline component, wasmtime test host in this process");
+    println!(
+        "{}, wasmtime test host in this process",
+        comparison.description
+    );
     println!(
         "{} s runs, {} rounds per connection count, {} s warm-up per target, {cores} CPU cores available",
         options.seconds, options.rounds, options.warmup
@@ -223,55 +477,64 @@ fn print_setup(options: &Options) {
     println!();
 }
 
-/// Warms both targets up, then alternates baseline and leads runs, starting
-/// with the other target each round so that a drift over time affects both.
+/// Warms both targets up, then alternates reference and measured runs,
+/// starting with the other target each round so that a drift over time
+/// affects both.
 async fn measure(
     client: &Client,
+    comparison: &Comparison,
     options: &Options,
     connections: usize,
 ) -> Result<(Summary, Summary)> {
     let warmup = Duration::from_secs_f64(options.warmup);
     if !warmup.is_zero() {
-        for target in [Target::Leads, Target::Baseline] {
+        for target in [&comparison.measured, &comparison.reference] {
             run(client, target, connections, warmup).await?;
         }
     }
 
     let length = Duration::from_secs_f64(options.seconds);
-    let mut baseline = Summary::default();
-    let mut leads = Summary::default();
+    let mut reference = Summary::default();
+    let mut measured = Summary::default();
     for round in 1..=options.rounds {
-        let order = if round % 2 == 1 {
-            [Target::Baseline, Target::Leads]
-        } else {
-            [Target::Leads, Target::Baseline]
-        };
+        let reference_first = round % 2 == 1;
         let mut line = format!("{connections} connections, round {round}:");
-        for target in order {
+        for measuring in [!reference_first, reference_first] {
+            let target = if measuring {
+                &comparison.measured
+            } else {
+                &comparison.reference
+            };
             let result = run(client, target, connections, length).await?;
             line.push_str(&format!(
                 " {} {:.1} requests/s",
-                target.name(),
+                target.name,
                 result.requests_per_second()
             ));
-            match target {
-                Target::Baseline => baseline.add(result),
-                Target::Leads => leads.add(result),
+            if measuring {
+                measured.add(result);
+            } else {
+                reference.add(result);
             }
         }
         println!("{line}");
     }
-    Ok((baseline, leads))
+    Ok((reference, measured))
 }
 
 /// Sends requests back to back on `connections` keep-alive connections until
 /// `length` has passed. Requests in flight at that moment still count, and
 /// the elapsed time runs until the last of their responses arrives.
-async fn run(client: &Client, target: Target, connections: usize, length: Duration) -> Result<Run> {
+async fn run(
+    client: &Client,
+    target: &Target,
+    connections: usize,
+    length: Duration,
+) -> Result<Run> {
     let started = Instant::now();
     let deadline = started + length;
     let tasks: Vec<_> = (0..connections)
-        .map(|_| tokio::spawn(drive_connection(client.clone(), target, deadline)))
+        .map(|_| tokio::spawn(drive_connection(client.clone(), target.clone(), deadline)))
         .collect();
 
     let mut observations = Observations::default();
@@ -289,9 +552,9 @@ async fn drive_connection(
     target: Target,
     deadline: Instant,
 ) -> Result<Observations> {
-    let stream = TcpStream::connect(client.addr)
+    let stream = TcpStream::connect(target.addr)
         .await
-        .with_context(|| format!("failed to connect to {}", client.addr))?;
+        .with_context(|| format!("failed to connect to {}", target.addr))?;
     stream.set_nodelay(true)?;
     let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
@@ -301,7 +564,7 @@ async fn drive_connection(
 
     let mut observations = Observations::default();
     while Instant::now() < deadline {
-        let request = lead_request(&client, target)?;
+        let request = lead_request(&client, &target)?;
         sender
             .ready()
             .await
@@ -313,10 +576,10 @@ async fn drive_connection(
             .with_context(|| {
                 format!(
                     "no response from {} within {REQUEST_TIMEOUT:?}",
-                    target.path()
+                    target.path
                 )
             })?
-            .with_context(|| format!("request to {} failed", target.path()))?;
+            .with_context(|| format!("request to {} failed", target.path))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
@@ -333,7 +596,7 @@ async fn drive_connection(
 
 /// Builds a valid lead submission with every field set and an email that no
 /// earlier request used, because a repeated email is a `409 Conflict`.
-fn lead_request(client: &Client, target: Target) -> Result<Request<Full<Bytes>>> {
+fn lead_request(client: &Client, target: &Target) -> Result<Request<Full<Bytes>>> {
     let number = client.sequence.fetch_add(1, Ordering::Relaxed);
     let source = SOURCES
         .get(number as usize % SOURCES.len())
@@ -349,31 +612,31 @@ fn lead_request(client: &Client, target: Target) -> Result<Request<Full<Bytes>>>
     });
     Ok(Request::builder()
         .method(Method::POST)
-        .uri(target.path())
-        .header(header::HOST, client.addr.to_string())
+        .uri(target.path)
+        .header(header::HOST, target.addr.to_string())
         .header(header::CONTENT_TYPE, "application/json")
-        .header("x-api-key", BENCH_API_KEY)
+        .header(target.credential.0.clone(), target.credential.1.clone())
         .body(Full::new(Bytes::from(serde_json::to_vec(&body)?)))?)
 }
 
-fn print_table(rows: &[(usize, (Summary, Summary))], rounds: usize) {
+fn print_table(comparison: &Comparison, rows: &[(usize, (Summary, Summary))], rounds: usize) {
     println!(
-        "| connections | target | requests/s (median of {rounds}) | p50 ms | p99 ms | requests | errors | leads/baseline |"
+        "| connections | target | requests/s (median of {rounds}) | p50 ms | p99 ms | requests | errors | {} |",
+        comparison.ratio_name()
     );
     println!("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (connections, (baseline, leads)) in rows {
-        let ratio = leads.median_throughput() / baseline.median_throughput();
-        for (target, summary) in [(Target::Baseline, baseline), (Target::Leads, leads)] {
+    for (connections, (reference, measured)) in rows {
+        let ratio = measured.median_throughput() / reference.median_throughput();
+        let targets = [
+            (&comparison.reference, reference, String::new()),
+            (&comparison.measured, measured, format!("{ratio:.2}")),
+        ];
+        for (target, summary, ratio_cell) in targets {
             let mut latencies = summary.observations.latencies.clone();
             latencies.sort_unstable();
-            let ratio_cell = if target == Target::Leads {
-                format!("{ratio:.2}")
-            } else {
-                String::new()
-            };
             println!(
                 "| {connections} | {} | {:.1} | {:.2} | {:.2} | {} | {} | {ratio_cell} |",
-                target.name(),
+                target.name,
                 summary.median_throughput(),
                 percentile_ms(&latencies, 50.0),
                 percentile_ms(&latencies, 99.0),
@@ -391,12 +654,19 @@ fn print_table(rows: &[(usize, (Summary, Summary))], rounds: usize) {
 /// Prints the first error of each run and the count of responses without
 /// `Content-Length`. Returns the number of non-2xx responses and the number
 /// without `Content-Length`.
-fn print_response_checks(rows: &[(usize, (Summary, Summary))]) -> (u64, u64) {
+fn print_response_checks(
+    comparison: &Comparison,
+    rows: &[(usize, (Summary, Summary))],
+) -> (u64, u64) {
     let mut checked = 0;
     let mut without_length = 0;
     let mut errors = 0;
-    for (connections, (baseline, leads)) in rows {
-        for (target, summary) in [(Target::Baseline, baseline), (Target::Leads, leads)] {
+    for (connections, (reference, measured)) in rows {
+        let targets = [
+            (&comparison.reference, reference),
+            (&comparison.measured, measured),
+        ];
+        for (target, summary) in targets {
             let observations = &summary.observations;
             checked += observations.latencies.len();
             without_length += observations.without_content_length;
@@ -404,7 +674,7 @@ fn print_response_checks(rows: &[(usize, (Summary, Summary))]) -> (u64, u64) {
             if let Some(example) = &observations.first_error {
                 println!(
                     "first error, {} at {connections} connections: {example}",
-                    target.name()
+                    target.name
                 );
             }
         }
@@ -413,19 +683,23 @@ fn print_response_checks(rows: &[(usize, (Summary, Summary))]) -> (u64, u64) {
     (errors, without_length)
 }
 
-fn print_ratios(rows: &[(usize, (Summary, Summary))]) {
+fn print_ratios(comparison: &Comparison, rows: &[(usize, (Summary, Summary))]) {
     let ratios: Vec<(usize, f64)> = rows
         .iter()
-        .map(|(connections, (baseline, leads))| {
+        .map(|(connections, (reference, measured))| {
             (
                 *connections,
-                leads.median_throughput() / baseline.median_throughput(),
+                measured.median_throughput() / reference.median_throughput(),
             )
         })
         .collect();
-    let met = ratios.iter().all(|(_, ratio)| *ratio >= TARGET_RATIO);
+    let met = ratios
+        .iter()
+        .all(|(_, ratio)| *ratio >= comparison.target_ratio);
     println!(
-        "target leads/baseline >= {TARGET_RATIO:.2}: {}",
+        "target {} >= {:.2}: {}",
+        comparison.ratio_name(),
+        comparison.target_ratio,
         if met { "met" } else { "not met" }
     );
 
@@ -467,9 +741,10 @@ fn percentile_ms(sorted: &[Duration], percent: f64) -> f64 {
         .map_or(f64::NAN, |latency| latency.as_secs_f64() * 1000.0)
 }
 
+/// Options for `spin.toml` with stores under `state_dir`, the bench's
+/// bootstrap key and a lead limit that no run reaches.
 fn host_options(state_dir: &Path) -> HostOptions {
-    let root = workspace_root();
-    let mut options = HostOptions::new(root.join("spin.toml"), state_dir);
+    let mut options = HostOptions::new(workspace_root().join("spin.toml"), state_dir);
     options.read_environment = false;
     options.component_stderr = false;
     options
@@ -478,12 +753,6 @@ fn host_options(state_dir: &Path) -> HostOptions {
     options
         .variables
         .insert("rate_limit_leads".to_string(), LEADS_RATE_LIMIT.to_string());
-    options.extra_components.push(ExtraComponent {
-        route: BASELINE_ROUTE.to_string(),
-        id: "bench-baseline".to_string(),
-        source: root.join(BASELINE_WASM),
-        sqlite_databases: vec!["default".to_string()],
-    });
     options
 }
 
@@ -506,6 +775,17 @@ impl StateDir {
     fn path(&self) -> &Path {
         &self.0
     }
+
+    /// Returns a `redis_key_prefix` unique to this folder, so windows of earlier
+    /// runs in the same Redis never count.
+    fn redis_key_prefix(&self) -> String {
+        let name = self
+            .0
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{name}:bench")
+    }
 }
 
 impl Drop for StateDir {
@@ -518,6 +798,7 @@ impl Drop for StateDir {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options> {
     let mut options = Options {
+        auth: false,
         seconds: 5.0,
         rounds: 3,
         warmup: 2.0,
@@ -526,6 +807,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options> {
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
+            "--auth" => options.auth = true,
             "--seconds" => options.seconds = parse_seconds(&arg, &value()?, false)?,
             "--warmup" => options.warmup = parse_seconds(&arg, &value()?, true)?,
             "--rounds" => options.rounds = parse_count(&arg, &value()?)?,

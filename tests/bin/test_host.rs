@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use spin_test_host::{App, HostOptions, server, workspace_root};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const USAGE: &str = "\
@@ -16,14 +16,23 @@ Options:
   --from FILE                  Manifest to serve [default: spin.toml in the workspace]
   --listen ADDR                Address to listen on [default: 127.0.0.1:8000]
   --runtime-config-file FILE   Store locations, as for `spin up`
-  --state-dir DIR              Folder for stores the runtime config does not name [default: .spin]
+  --state-dir DIR              Folder for stores the runtime config does not name [default: .spin beside the manifest]
   --variable NAME=VALUE        Application variable (repeatable); SPIN_VARIABLE_<NAME> also works
   --quiet                      Drop the components' stdout and stderr
   -h, --help                   Print this help
 ";
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() {
+    // Errors are printed as one chain of causes: a usage mistake needs no
+    // backtrace, even where RUST_BACKTRACE is set.
+    if let Err(error) = run().await {
+        eprintln!("test-host: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
     let (options, listen) = parse_args(std::env::args().skip(1))?;
     if !listen.ip().is_loopback() {
         bail!(
@@ -47,7 +56,8 @@ async fn main() -> Result<()> {
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(HostOptions, SocketAddr)> {
-    let mut options = HostOptions::new(workspace_root().join("spin.toml"), PathBuf::from(".spin"));
+    let mut options = HostOptions::new(workspace_root().join("spin.toml"), PathBuf::new());
+    let mut state_dir = None;
     let mut listen: SocketAddr = "127.0.0.1:8000".parse()?;
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -55,7 +65,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(HostOptions, So
             "--from" | "-f" => options.manifest = PathBuf::from(value()?),
             "--listen" => listen = value()?.parse().context("--listen takes HOST:PORT")?,
             "--runtime-config-file" => options.runtime_config = Some(PathBuf::from(value()?)),
-            "--state-dir" => options.state_dir = PathBuf::from(value()?),
+            "--state-dir" => state_dir = Some(PathBuf::from(value()?)),
             "--variable" => {
                 let pair = value()?;
                 let (name, val) = pair
@@ -71,5 +81,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<(HostOptions, So
             other => bail!("unknown argument {other}\n\n{USAGE}"),
         }
     }
+    // Spin keeps its default stores in `.spin` beside the manifest.
+    options.state_dir = state_dir.unwrap_or_else(|| {
+        let manifest_dir = options.manifest.parent().unwrap_or(Path::new("."));
+        manifest_dir.join(".spin")
+    });
     Ok((options, listen))
 }

@@ -6,10 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use cloudvelous_auth::Scope;
 use cloudvelous_gateway::{Rejection, RouteGroup, Settings, admit};
 use cloudvelous_http_kit::{ApiError, RequestId};
-use cloudvelous_storage::Database;
+use cloudvelous_storage::{Database, storage_failure};
 use http::HeaderMap;
-
-use cloudvelous_storage::storage_failure;
 
 use crate::COMPONENT;
 

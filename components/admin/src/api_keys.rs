@@ -4,12 +4,10 @@ use bytes::Bytes;
 use cloudvelous_auth::ApiKey;
 use cloudvelous_domain::{Timestamp, random_alphanumeric};
 use cloudvelous_http_kit::{ApiError, MAX_JSON_BODY, RequestId, json_response, read_json_body};
-use cloudvelous_storage::{Database, NewApiKey, StorageError, StoredApiKey};
+use cloudvelous_storage::{Database, NewApiKey, StorageError, StoredApiKey, storage_failure};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 use spin_sdk::wasip3::http_compat::IncomingRequestBody;
-
-use cloudvelous_storage::storage_failure;
 
 use crate::COMPONENT;
 use crate::new_api_key::NewApiKeyRequest;

@@ -7,12 +7,9 @@ use bytes::Bytes;
 use cloudvelous_auth::Scope;
 use cloudvelous_domain::Timestamp;
 use cloudvelous_gateway::{Admission, Rejection, RouteGroup, Settings, admit};
-use cloudvelous_http_kit::{ApiError, RequestId, error_response};
-use cloudvelous_storage::{Database, StorageError};
+use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_service_failure};
+use cloudvelous_storage::{Database, StorageError, storage_failure};
 use http::{HeaderMap, Response};
-
-use cloudvelous_http_kit::log_service_failure;
-use cloudvelous_storage::storage_failure;
 
 use crate::COMPONENT;
 

@@ -8,12 +8,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use cloudvelous_contract::{HealthReport, HealthServices, HealthStatus, ServiceState};
 use cloudvelous_domain::Timestamp;
-use cloudvelous_http_kit::{RequestId, json_response};
+use cloudvelous_http_kit::{RequestId, json_response, log_service_failure};
 use cloudvelous_storage::{Database, StorageError};
 use http::{Response, StatusCode};
 use spin_sdk::{redis, variables};
-
-use cloudvelous_http_kit::log_service_failure;
 
 use crate::COMPONENT;
 

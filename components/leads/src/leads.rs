@@ -4,11 +4,9 @@ use bytes::Bytes;
 use cloudvelous_contract::{IntakeStatus, LeadAcknowledgement};
 use cloudvelous_domain::{LeadId, NewLead, Timestamp};
 use cloudvelous_http_kit::{ApiError, MAX_JSON_BODY, RequestId, json_response, read_json_body};
-use cloudvelous_storage::Database;
+use cloudvelous_storage::{Database, storage_failure};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use spin_sdk::wasip3::http_compat::IncomingRequestBody;
-
-use cloudvelous_storage::storage_failure;
 
 use crate::COMPONENT;
 

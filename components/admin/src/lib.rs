@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use cloudvelous_domain::Timestamp;
-use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_request};
-use http::{Method, Response, StatusCode, header};
+use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_request, options_response};
+use http::{Method, Response};
 use spin_sdk::http::{FullBody, Request};
 
 /// Component name in log lines.
@@ -96,7 +96,7 @@ async fn dispatch(
     };
     let method = request.method().clone();
     if method == Method::OPTIONS {
-        return allowed_methods_response(&endpoint, request_id);
+        return Ok(options_response(endpoint.allowed_methods(), request_id));
     }
     if !endpoint.allowed_methods().contains(&method) {
         return Err(ApiError::MethodNotAllowed {
@@ -123,29 +123,19 @@ async fn dispatch(
     }
 }
 
-/// Builds the `OPTIONS` response: `200` with an empty body and `Allow`.
-/// A `204` must not carry `Content-Length` (RFC 9110, section 8.6).
-fn allowed_methods_response(
-    endpoint: &Endpoint<'_>,
-    request_id: &RequestId,
-) -> Result<Response<Bytes>, ApiError> {
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::ALLOW, allow_header(endpoint.allowed_methods()))
-        .header(header::CONTENT_LENGTH, 0)
-        .header("x-request-id", request_id.as_str())
-        .body(Bytes::new())
-        .map_err(|error| ApiError::Internal(anyhow::Error::new(error)))
-}
-
-fn allow_header(methods: &[Method]) -> String {
-    let names: Vec<&str> = methods.iter().map(Method::as_str).collect();
-    names.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads the `Allow` header of the `OPTIONS` response for `methods`.
+    fn allow_header(methods: &[Method]) -> String {
+        let request_id = RequestId::from_headers(&http::HeaderMap::new());
+        let response = options_response(methods, &request_id);
+        response.headers()[http::header::ALLOW]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
 
     #[test]
     fn known_paths_map_to_endpoints() {

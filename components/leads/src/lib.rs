@@ -22,9 +22,9 @@ use std::time::Instant;
 use bytes::Bytes;
 use cloudvelous_auth::Scope;
 use cloudvelous_gateway::RouteGroup;
-use cloudvelous_http_kit::{ApiError, RequestId, log_request};
+use cloudvelous_http_kit::{ApiError, RequestId, log_request, options_response};
 use cloudvelous_storage::{Database, StorageError};
-use http::{Method, Response, StatusCode, header};
+use http::{Method, Response};
 use spin_sdk::http::{FullBody, Request};
 
 use crate::guard::Reply;
@@ -164,7 +164,7 @@ impl EarlyAnswer<'_> {
                 Err(ApiError::NotFound(format!("No endpoint at {path}")))
             }
             EarlyAnswer::MethodNotAllowed(allow) => Err(ApiError::MethodNotAllowed { allow }),
-            EarlyAnswer::Options(allow) => allowed_methods_response(allow, request_id),
+            EarlyAnswer::Options(allow) => Ok(options_response(allow, request_id)),
         }
     }
 }
@@ -180,29 +180,19 @@ fn match_route<'a>(path: &'a str, method: &Method) -> Result<Route<'a>, EarlyAns
     }
 }
 
-/// Builds the `OPTIONS` response: `200` with an empty body and `Allow`.
-/// A `204` must not carry `Content-Length` (RFC 9110, section 8.6).
-fn allowed_methods_response(
-    allow: &[Method],
-    request_id: &RequestId,
-) -> Result<Response<Bytes>, ApiError> {
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::ALLOW, allow_header(allow))
-        .header(header::CONTENT_LENGTH, 0)
-        .header("x-request-id", request_id.as_str())
-        .body(Bytes::new())
-        .map_err(|error| ApiError::Internal(anyhow::Error::new(error)))
-}
-
-fn allow_header(methods: &[Method]) -> String {
-    let names: Vec<&str> = methods.iter().map(Method::as_str).collect();
-    names.join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads the `Allow` header of the `OPTIONS` response for `methods`.
+    fn allow_header(methods: &[Method]) -> String {
+        let request_id = RequestId::from_headers(&http::HeaderMap::new());
+        let response = options_response(methods, &request_id);
+        response.headers()[http::header::ALLOW]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
 
     #[test]
     fn known_paths_map_to_endpoints() {

@@ -55,9 +55,9 @@ pub fn parse_json_body(headers: &HeaderMap, body: &[u8], limit: usize) -> Result
 /// checking the media type first (`415`), then the size (`413`), then the
 /// JSON itself (`400`).
 ///
-/// The body is read only up to `limit` bytes: a `Content-Length` above
-/// `limit` is rejected before any byte is read, and a body without one is
-/// cut off as soon as it grows past `limit`, so an oversized upload is never
+/// The body is read only up to `limit` bytes. A `Content-Length` above
+/// `limit` is rejected before any byte is read. A body without one is cut
+/// off as soon as it grows past `limit`, so an oversized upload is never
 /// buffered whole.
 ///
 /// # Errors
@@ -94,8 +94,8 @@ where
     parse_json_body(headers, &bytes, limit)
 }
 
-/// The `Content-Length` value, or `None` when the header is absent or not a
-/// number. The cap on the bytes read applies either way.
+/// Reads the `Content-Length` value, or `None` when the header is absent or
+/// not a number. The cap on the bytes read applies either way.
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(http::header::CONTENT_LENGTH)?

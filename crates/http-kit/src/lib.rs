@@ -18,4 +18,4 @@ pub use body::{MAX_AI_JSON_BODY, MAX_JSON_BODY, parse_json_body, read_json_body}
 pub use error::ApiError;
 pub use log::{log_request, log_service_failure};
 pub use request_id::RequestId;
-pub use response::{error_response, json_response};
+pub use response::{error_response, json_response, options_response};

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use cloudvelous_contract::{ErrorBody, ErrorEnvelope};
 use cloudvelous_domain::Timestamp;
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode};
 use serde::Serialize;
 
 use crate::echo_limits::{cap_details, cap_text};
@@ -97,6 +97,22 @@ pub fn error_response(error: &ApiError, request_id: &RequestId, now: Timestamp) 
             );
         }
         _ => {}
+    }
+    response
+}
+
+/// Builds the `OPTIONS` response: `200` with an empty body, `Allow`,
+/// `Content-Length: 0` and `X-Request-Id`. A `204` must not carry
+/// `Content-Length` (RFC 9110, section 8.6), so the status is `200`.
+pub fn options_response(allow: &[Method], request_id: &RequestId) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&join_methods(allow)) {
+        headers.insert(ALLOW, value);
+    }
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(0));
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+        headers.insert(REQUEST_ID_HEADER, value);
     }
     response
 }

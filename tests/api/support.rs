@@ -100,12 +100,12 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
-    /// An app with the manifest's defaults.
+    /// Starts an app with the manifest's defaults.
     pub async fn spawn() -> TestApp {
         TestApp::builder().spawn().await
     }
 
-    /// An app with settings.
+    /// Returns a builder for an app with settings.
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
     }
@@ -143,28 +143,28 @@ impl TestApp {
         self.app.sqlite_path(label)
     }
 
-    /// The clock the components see.
+    /// Returns the clock that the components read.
     pub fn clock(&self) -> &Clock {
         self.app.clock()
     }
 
-    /// A new connection to the app's `default` SQLite database.
+    /// Opens a new connection to the app's `default` SQLite database.
     pub fn db(&self) -> rusqlite::Connection {
         let path = self.app.sqlite_path("default").expect("default database");
         rusqlite::Connection::open(path).expect("open the default database")
     }
 
-    /// A request to `path` with `method`.
+    /// Starts a request to `path` with `method`.
     pub fn request(&self, method: Method, path: &str) -> TestRequest {
         TestRequest::new(self.addr, method, path)
     }
 
-    /// A GET request.
+    /// Starts a GET request.
     pub fn get(&self, path: &str) -> TestRequest {
         self.request(Method::GET, path)
     }
 
-    /// A POST request.
+    /// Starts a POST request.
     pub fn post(&self, path: &str) -> TestRequest {
         self.request(Method::POST, path)
     }
@@ -319,12 +319,12 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
-    /// A header's value as text.
+    /// Returns a header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The body parsed as JSON; panics with the body text when it is not JSON.
+    /// Parses the body as JSON, and panics with the body text when it is not JSON.
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
@@ -334,7 +334,7 @@ impl TestResponse {
         })
     }
 
-    /// The body as text.
+    /// Returns the body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }

@@ -247,10 +247,10 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Serves the app of `spin.toml` with the baseline component beside it. The
-/// leads component is the build without authentication and rate limiting,
-/// so this mode measures lead ingestion alone; the `--auth` mode measures
-/// what authentication and rate limiting add on top.
+/// Serves the app of `spin.toml` with the baseline component beside it.
+/// The leads component is the build without authentication and rate
+/// limiting, so this mode measures lead ingestion alone. The `--auth` mode
+/// measures what authentication and rate limiting add on top.
 async fn serve_leads_comparison() -> Result<Served> {
     let state = StateDir::create()?;
     let mut options = host_options(state.path());
@@ -291,7 +291,7 @@ async fn serve_leads_comparison() -> Result<Served> {
     })
 }
 
-/// The leads component built without authentication and rate limiting.
+/// Returns the path of the leads component built without authentication and rate limiting.
 fn unauthenticated_leads_source() -> Result<PathBuf> {
     let source = workspace_root().join(UNAUTHENTICATED_LEADS_WASM);
     if !source.exists() {

@@ -161,12 +161,12 @@ impl App {
         })
     }
 
-    /// The clock every component of this app sees.
+    /// Returns the clock that every component of this app reads.
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
 
-    /// The file behind a SQLite database label.
+    /// Returns the file behind a SQLite database label.
     pub fn sqlite_path(&self, label: &str) -> Option<PathBuf> {
         self.services.sqlite_path(label)
     }
@@ -311,7 +311,7 @@ fn with_spin_headers(
     Ok(request)
 }
 
-/// The request's `Host` as a URI authority, `localhost` when it is absent.
+/// Parses the request's `Host` as a URI authority, `localhost` when it is absent.
 fn request_authority(request: &Request<Bytes>) -> Result<Authority> {
     let Some(host) = request.headers().get(http::header::HOST) else {
         return Ok(Authority::from_static("localhost"));

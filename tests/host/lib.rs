@@ -24,7 +24,7 @@ pub use clock::Clock;
 
 use std::path::PathBuf;
 
-/// The workspace root, where `spin.toml` and `target/` are.
+/// Returns the workspace root, which contains `spin.toml` and `target/`.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()

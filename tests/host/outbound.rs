@@ -41,7 +41,7 @@ impl OutboundPolicy {
         Ok(OutboundPolicy { allowed })
     }
 
-    /// Whether a connection to `url` (such as `redis://127.0.0.1:6379`) is allowed.
+    /// Checks whether a connection to `url` (such as `redis://127.0.0.1:6379`) is allowed.
     pub fn allows_url(&self, url: &str) -> bool {
         let Some((scheme, rest)) = url.split_once("://") else {
             return false;
@@ -57,7 +57,7 @@ impl OutboundPolicy {
         self.allows(scheme, host, port)
     }
 
-    /// Whether `scheme://host:port` is allowed.
+    /// Checks whether `scheme://host:port` is allowed.
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         let host = host.to_ascii_lowercase();
         self.allowed.iter().any(|a| a.matches(scheme, &host, port))

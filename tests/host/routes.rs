@@ -60,7 +60,7 @@ impl Router {
         Ok(())
     }
 
-    /// Finds the route for a request path, or `None` (Spin then answers a bare 404).
+    /// Finds the route for a request path, or `None`, for which Spin returns a bare 404.
     pub fn route(&self, path: &str) -> Option<RouteMatch> {
         let segments = split_path(path);
         self.routes
@@ -146,7 +146,7 @@ fn split_path(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
 }
 
-/// The rest of `path` after its first `fixed` segments, with its leading `/`.
+/// Returns the rest of `path` after its first `fixed` segments, with its leading `/`.
 fn path_info(path: &str, fixed: usize) -> String {
     let mut rest = path;
     for _ in 0..fixed {

@@ -13,8 +13,8 @@ pub(crate) struct LogContext {
 }
 
 impl LogContext {
-    /// The context of the request with `request_id`, the id its request line
-    /// and response carry.
+    /// Creates the context of the request with `request_id`, the id that its
+    /// request line and response carry.
     pub(crate) fn new(request_id: &RequestId) -> LogContext {
         LogContext {
             request_id: Some(request_id.as_str().to_owned()),
@@ -52,8 +52,8 @@ pub(crate) fn log_limiter_fallback(context: &LogContext, caller: &str, error: &s
     );
 }
 
-/// Logs at `warn` why the database failed an admission check, before the
-/// request is answered `503` or `500` without the cause.
+/// Logs at `warn` why the database failed an admission check, because the
+/// `503` or `500` response leaves the cause out.
 pub(crate) fn log_storage_failure(context: &LogContext, error: &str) {
     write_line(context, "warn", "admission_storage_failed", None, error);
 }

@@ -88,7 +88,7 @@ pub fn storage_failure<'a>(
 }
 
 impl StorageError {
-    /// Whether another connection held a lock that SQLite did not wait for.
+    /// Checks whether another connection held a lock that SQLite did not wait for.
     pub fn is_locked(&self) -> bool {
         matches!(self, StorageError::Unavailable(message) if message.contains("database is locked"))
     }

@@ -44,7 +44,7 @@ impl Database {
         Ok(lead.into_lead(id, created_at))
     }
 
-    /// The error for a lead whose email key `email_key` is taken.
+    /// Builds the error for a lead whose email key `email_key` is taken.
     async fn duplicate_of(&self, email_key: String) -> StorageError {
         let rows = query(
             &self.connection,

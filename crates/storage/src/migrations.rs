@@ -118,7 +118,7 @@ pub async fn apply_migrations(connection: &Connection) -> Result<(), StorageErro
     .await
 }
 
-/// How often, and how far apart, the switch to WAL is tried again.
+/// Number of attempts at the switch to WAL, and the pause between them.
 const WAL_SWITCH_ATTEMPTS: u32 = 100;
 const WAL_SWITCH_PAUSE: Duration = Duration::from_millis(10);
 

@@ -6,15 +6,14 @@
 //! `Content-Length` (except the body-less `204` of a revoke), and every
 //! response carries `X-Request-Id`.
 
-mod access;
 mod api_keys;
 mod new_api_key;
 
-use std::time::Instant;
-
 use bytes::Bytes;
-use cloudvelous_domain::Timestamp;
-use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_request, options_response};
+use cloudvelous_auth::Scope;
+use cloudvelous_gateway::{Caller, Reply, RequestLine, RouteGroup, protected};
+use cloudvelous_http_kit::{ApiError, RequestId, options_response};
+use cloudvelous_storage::Database;
 use http::{Method, Response};
 use spin_sdk::http::{FullBody, Request};
 
@@ -58,69 +57,57 @@ impl Endpoint<'_> {
 
 #[spin_sdk::http_service]
 async fn handle_request(request: Request) -> Response<FullBody<Bytes>> {
-    let started = Instant::now();
-    let request_id = RequestId::from_headers(request.headers());
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-
-    let (response, error) = match dispatch(request, &path, &request_id).await {
-        Ok(response) => (response, None),
-        Err(error) => {
-            let response = error_response(&error, &request_id, Timestamp::now());
-            (response, Some(error))
-        }
-    };
-
-    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    log_request(
-        COMPONENT,
-        &request_id,
-        &method,
-        &path,
-        response.status(),
-        duration_ms,
-        error.as_ref(),
-    );
-    response.map(FullBody::new)
+    let line = RequestLine::start(&request);
+    let reply = dispatch(request, line.path(), line.request_id()).await;
+    line.finish(COMPONENT, reply)
 }
 
-/// The route table: matches the endpoint and method, checks the caller's
-/// credentials, then calls the handler.
-async fn dispatch(
-    request: Request,
-    path: &str,
-    request_id: &RequestId,
-) -> Result<Response<Bytes>, ApiError> {
+/// The route table: matches the endpoint and method, checks that the
+/// caller's credentials grant the `admin` scope, then calls the handler.
+async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply {
     let Some(endpoint) = Endpoint::from_path(path) else {
-        return Err(ApiError::NotFound(format!("No endpoint at {path}")));
+        let error = ApiError::NotFound(format!("No endpoint at {path}"));
+        return Reply::new(Err(error), request_id);
     };
     let method = request.method().clone();
     if method == Method::OPTIONS {
-        return Ok(options_response(endpoint.allowed_methods(), request_id));
+        let response = options_response(endpoint.allowed_methods(), request_id);
+        return Reply::new(Ok(response), request_id);
     }
     if !endpoint.allowed_methods().contains(&method) {
-        return Err(ApiError::MethodNotAllowed {
+        let error = ApiError::MethodNotAllowed {
             allow: endpoint.allowed_methods(),
-        });
+        };
+        return Reply::new(Err(error), request_id);
     }
 
     let (parts, body) = request.into_parts();
-    let database = access::admit_admin(&parts.headers, request_id).await?;
-
-    match (endpoint, method) {
+    let headers = &parts.headers;
+    let handler = async |database: &Database, _: &Caller| match (endpoint, method) {
         (Endpoint::ApiKeys, Method::POST) => {
-            api_keys::create_api_key(&parts.headers, body, &database, request_id).await
+            api_keys::create_api_key(headers, body, database, request_id).await
         }
         (Endpoint::ApiKeys, Method::GET | Method::HEAD) => {
-            api_keys::list_api_keys(&database, request_id).await
+            api_keys::list_api_keys(database, request_id).await
         }
         (Endpoint::ApiKey(id), Method::DELETE) => {
-            api_keys::revoke_api_key(id, &database, request_id).await
+            api_keys::revoke_api_key(id, database, request_id).await
         }
         (endpoint, _) => Err(ApiError::MethodNotAllowed {
             allow: endpoint.allowed_methods(),
         }),
-    }
+    };
+    // The admin group has no rate limit, so its responses carry no
+    // `RateLimit-*` headers.
+    protected(
+        COMPONENT,
+        headers,
+        RouteGroup::Admin,
+        Scope::Admin,
+        request_id,
+        handler,
+    )
+    .await
 }
 
 #[cfg(test)]

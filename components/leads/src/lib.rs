@@ -13,21 +13,16 @@
 //! authentication and rate limiting. That build exists only to measure
 //! their cost and must never be deployed.
 
-mod guard;
 mod health;
 mod leads;
 
-use std::time::Instant;
-
 use bytes::Bytes;
 use cloudvelous_auth::Scope;
-use cloudvelous_gateway::RouteGroup;
-use cloudvelous_http_kit::{ApiError, RequestId, log_request, options_response};
+use cloudvelous_gateway::{Caller, Reply, RequestLine, RouteGroup, protected, public};
+use cloudvelous_http_kit::{ApiError, RequestId, options_response};
 use cloudvelous_storage::{Database, StorageError};
 use http::{Method, Response};
 use spin_sdk::http::{FullBody, Request};
-
-use crate::guard::Reply;
 
 /// Component name in log lines.
 const COMPONENT: &str = "leads";
@@ -82,24 +77,9 @@ enum Route<'a> {
 
 #[spin_sdk::http_service]
 async fn handle_request(request: Request) -> Response<FullBody<Bytes>> {
-    let started = Instant::now();
-    let request_id = RequestId::from_headers(request.headers());
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-
-    let reply = dispatch(request, &path, &request_id).await;
-
-    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    log_request(
-        COMPONENT,
-        &request_id,
-        &method,
-        &path,
-        reply.response.status(),
-        duration_ms,
-        reply.error.as_ref(),
-    );
-    reply.response.map(FullBody::new)
+    let line = RequestLine::start(&request);
+    let reply = dispatch(request, line.path(), line.request_id()).await;
+    line.finish(COMPONENT, reply)
 }
 
 /// The route table: matches the endpoint and method, then runs the route's
@@ -114,10 +94,11 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
 
     match route {
         Route::CreateLead => {
-            let handler = async |database: &Database| {
+            let handler = async |database: &Database, _: &Caller| {
                 leads::create_lead(headers, body, database, request_id).await
             };
-            guard::protected(
+            protected(
+                COMPONENT,
                 headers,
                 RouteGroup::Leads,
                 Scope::WriteLeads,
@@ -127,9 +108,11 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
             .await
         }
         Route::GetLead(id) => {
-            let handler =
-                async |database: &Database| leads::get_lead(id, database, request_id).await;
-            guard::protected(
+            let handler = async |database: &Database, _: &Caller| {
+                leads::get_lead(id, database, request_id).await
+            };
+            protected(
+                COMPONENT,
                 headers,
                 RouteGroup::Leads,
                 Scope::ReadLeads,
@@ -142,7 +125,7 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
             let handler = async |database: Result<&Database, &StorageError>| {
                 health::check_health(database, request_id).await
             };
-            guard::public(headers, RouteGroup::Health, request_id, handler).await
+            public(COMPONENT, headers, RouteGroup::Health, request_id, handler).await
         }
     }
 }

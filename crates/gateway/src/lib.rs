@@ -10,11 +10,19 @@
 //!
 //! Public routes such as `/health` pass no scope: they skip authentication
 //! and spend the budget of the client address.
+//!
+//! Components call [`protected`] or [`public`], which run these steps around
+//! a handler, and write the request's log line with [`RequestLine`].
+//!
+//! Built with the `unauthenticated-benchmark` feature, [`protected`] skips
+//! every check. That build exists only to measure their cost and must never
+//! be deployed.
 
 mod admission;
 mod authenticate;
 mod caller;
 mod client_address;
+mod guard;
 mod limiter;
 mod log;
 mod rate_limit;
@@ -30,4 +38,5 @@ pub use rate_limit::{
     RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, RateLimitState, WINDOW_MS,
     reset_seconds,
 };
+pub use guard::{Reply, RequestLine, protected, public};
 pub use settings::{Settings, SettingsError};

@@ -1,6 +1,7 @@
 //! RS256 JWT verification.
 //!
-//! `jsonwebtoken` computes the RS256 signature check and nothing else. This
+//! `jsonwebtoken` runs the RS256 signature check, with this crate's
+//! verifier installed as its cryptography backend, and nothing else. This
 //! module parses the header and the claims and checks every rule itself,
 //! because the time must come from the caller's clock. Another reason is that
 //! `jsonwebtoken` releases before 10.3.0 let an `exp` or `nbf` of the wrong
@@ -118,7 +119,7 @@ fn verify_signature(
 ) -> Result<(), AuthFailure> {
     // `verify` finds its cryptography backend through a process-wide default
     // and panics without one. A `KeySet` exists only after `KeySet::parse`
-    // found that backend, so the call cannot panic here.
+    // installed this crate's RS256 backend, so the call cannot panic here.
     match jsonwebtoken::crypto::verify(signature, signing_input.as_bytes(), key, Algorithm::RS256) {
         Ok(true) => Ok(()),
         Ok(false) => Err(AuthFailure::InvalidSignature),

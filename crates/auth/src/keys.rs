@@ -4,14 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;
-use jsonwebtoken::crypto::CryptoProvider;
 use serde_json::{Map, Value};
 
 use crate::failure::{AuthFailure, ConfigError};
-
-/// Minimum RSA modulus length, in bits. RFC 7518 requires 2048 bits or more
-/// for RS256.
-const MIN_MODULUS_BITS: usize = 2048;
+use crate::rs256::{self, KeyError, MAX_MODULUS_BITS, MIN_MODULUS_BITS, RsaPublicKey};
 /// Maximum length of a key id or PEM label repeated in an error message, in
 /// characters.
 const MAX_ECHOED_CHARS: usize = 64;
@@ -53,9 +49,12 @@ impl KeySet {
     ///
     /// Returns a [`ConfigError`] for anything else that cannot be used: a
     /// private key or certificate, invalid PEM or JSON, a malformed JWKS
-    /// entry, duplicate key ids, an RSA modulus below 2048 bits, or a JWKS
-    /// without any usable key.
+    /// entry, duplicate key ids, an RSA modulus outside 2048 to 4096 bits,
+    /// or a JWKS without any usable key. It is also an error when another
+    /// `jsonwebtoken` cryptography backend than this crate's RS256 verifier
+    /// was installed in the process.
     pub fn parse(text: &str) -> Result<Option<KeySet>, ConfigError> {
+        rs256::install_provider().map_err(ConfigError::new)?;
         let text = text.trim();
         if text.is_empty() {
             Ok(None)
@@ -231,29 +230,20 @@ fn base64url_field(fields: &Map<String, Value>, name: &str) -> Result<Vec<u8>, S
 /// tokens, so that a key that could never verify anything is reported at
 /// configuration time.
 fn validated_rsa_key(pkcs1_der: &[u8]) -> Result<DecodingKey, String> {
-    let Some(provider) = CryptoProvider::try_get_default() else {
-        return Err("cannot be checked: jsonwebtoken has no cryptography backend".to_owned());
-    };
-    let (modulus, exponent) = (provider.key_utils.rsa_pub_components_from_public_key)(pkcs1_der)
-        .map_err(|_| {
-            "is not a valid RSA public key (modulus of 1024 to 8192 bits, odd exponent)".to_owned()
-        })?;
-
-    let bits = modulus_bits(&modulus);
-    if bits < MIN_MODULUS_BITS {
-        return Err(format!(
-            "has a {bits}-bit modulus; RS256 needs at least {MIN_MODULUS_BITS} bits"
-        ));
-    }
-    Ok(DecodingKey::from_rsa_raw_components(&modulus, &exponent))
-}
-
-fn modulus_bits(big_endian: &[u8]) -> usize {
-    let magnitude = strip_leading_zeros(big_endian);
-    match magnitude.first() {
-        Some(&first) => magnitude.len() * 8 - first.leading_zeros() as usize,
-        None => 0,
-    }
+    let key = RsaPublicKey::from_pkcs1_der(pkcs1_der).map_err(|error| match error {
+        KeyError::Malformed => "is not a valid RSA public key".to_owned(),
+        KeyError::Modulus { bits } => format!(
+            "is not a valid RSA public key for RS256: it has a {bits}-bit modulus, \
+             and RS256 needs an odd modulus of {MIN_MODULUS_BITS} to {MAX_MODULUS_BITS} bits"
+        ),
+        KeyError::Exponent => "is not a valid RSA public key: its public exponent must be \
+             odd, at least 3 and at most 64 bits long"
+            .to_owned(),
+    })?;
+    Ok(DecodingKey::from_rsa_raw_components(
+        &key.modulus_bytes(),
+        &key.exponent_bytes(),
+    ))
 }
 
 fn strip_leading_zeros(big_endian: &[u8]) -> &[u8] {

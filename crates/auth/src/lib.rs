@@ -17,6 +17,7 @@ mod credentials;
 mod failure;
 mod jwt;
 mod keys;
+mod rs256;
 mod scope;
 mod secret;
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey};
+use hmac::{Hmac, Mac};
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::rand_core::OsRng;
@@ -120,8 +120,9 @@ pub(crate) fn rs512_signature(input: &str, key: &RsaPrivateKey) -> String {
 
 /// Signs with HMAC-SHA-256 under `secret`, as HS256 does.
 pub(crate) fn hs256_signature(input: &str, secret: &[u8]) -> String {
-    let key = EncodingKey::from_secret(secret).unwrap();
-    jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256).unwrap()
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+    mac.update(input.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
 /// Builds a token with `header` and `claims`, signed RS256 by `key`.

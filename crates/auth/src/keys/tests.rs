@@ -332,12 +332,3 @@ fn der_integer_encoding() {
         [0x04, 0x82, 0x12, 0x34]
     );
 }
-
-#[test]
-fn modulus_bit_count() {
-    assert_eq!(modulus_bits(&[]), 0);
-    assert_eq!(modulus_bits(&[0, 0]), 0);
-    assert_eq!(modulus_bits(&[0, 1]), 1);
-    assert_eq!(modulus_bits(&[0x80, 0]), 16);
-    assert_eq!(modulus_bits(&[0, 0x7F, 0]), 15);
-}

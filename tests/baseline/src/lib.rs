@@ -17,11 +17,13 @@ use spin_sdk::http::{FullBody, Request};
 use spin_sdk::sqlite::{Connection, Value};
 
 /// Insert of the fixed-shape lead. Its id is `lead_` and 24 hex digits from
-/// SQLite's `randomblob`.
+/// SQLite's `randomblob`. Its email gets 24 more, because live leads must
+/// have distinct email keys.
 const INSERT_LEAD: &str = "INSERT INTO leads \
     (id, name, email, email_key, source, status, created_at) \
-    VALUES ('lead_' || lower(hex(randomblob(12))), 'Baseline Lead', \
-    'baseline@example.com', 'baseline@example.com', 'website', 'new', ?)";
+    SELECT 'lead_' || lower(hex(randomblob(12))), 'Baseline Lead', \
+    email, email, 'website', 'new', ? \
+    FROM (SELECT 'baseline-' || lower(hex(randomblob(12))) || '@example.com' AS email)";
 
 #[spin_sdk::http_service]
 async fn handle_request(request: Request) -> Response<FullBody<Bytes>> {

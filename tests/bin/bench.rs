@@ -21,6 +21,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use rsa::rand_core::RngCore as _;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha256};
 use spin_test_host::{App, ExtraComponent, HostOptions, server, workspace_root};
@@ -44,6 +45,9 @@ Options:
                        component built without authentication and rate limiting
                        (needs Redis on 127.0.0.1:6379). Without it, compare the
                        leads component with the baseline component.
+  --credential KIND    Credential of the --auth mode: bearer (an RS256 token) or
+                       api-key (the bootstrap API key, which needs no signature
+                       check and no database read) [default: bearer]
   --seconds N          Length of each measured run, in seconds [default: 5]
   --rounds N           Reference and measured runs per connection count [default: 3]
   --warmup N           Warm-up per target before each connection count, in seconds [default: 2]
@@ -97,10 +101,20 @@ const SOURCES: [&str; 5] = ["website", "social", "referral", "email", "phone"];
 #[derive(Debug, Clone)]
 struct Options {
     auth: bool,
+    credential: CredentialKind,
     seconds: f64,
     rounds: usize,
     warmup: f64,
     connections: Vec<usize>,
+}
+
+/// The credential that requests of the `--auth` mode carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CredentialKind {
+    /// `Authorization: Bearer` with an RS256 token.
+    Bearer,
+    /// `X-API-Key` with the bootstrap API key.
+    ApiKey,
 }
 
 /// A component under measurement: where it listens, the path it serves
@@ -229,7 +243,7 @@ impl Drop for Served {
 async fn main() -> Result<()> {
     let options = parse_args(std::env::args().skip(1))?;
     let served = if options.auth {
-        serve_auth_comparison().await?
+        serve_auth_comparison(options.credential).await?
     } else {
         serve_leads_comparison().await?
     };
@@ -303,28 +317,44 @@ fn unauthenticated_leads_source() -> Result<PathBuf> {
     Ok(source)
 }
 
-/// Serves two apps of `spin.toml`: one that verifies a bearer token signed
-/// by a key generated here and keeps its windows in Redis, and one whose
-/// leads component is the build without authentication and rate limiting.
-/// Both get the same requests, bearer token included.
-async fn serve_auth_comparison() -> Result<Served> {
+/// Serves two apps of `spin.toml`: one that checks the `kind` credential
+/// (a bearer token signed by a key generated here, or a bootstrap API key
+/// made up here) and keeps its windows in Redis, and one whose leads
+/// component is the build without authentication and rate limiting. Both
+/// get the same requests, credential included.
+async fn serve_auth_comparison(kind: CredentialKind) -> Result<Served> {
     let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
         .context("failed to generate an RSA key")?;
     let public_key = key
         .to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .context("failed to encode the public key")?;
-    let token = bearer_token(&key)?;
-    let credential = (
-        header::AUTHORIZATION,
-        HeaderValue::try_from(format!("Bearer {token}"))?,
-    );
+    let api_key = format!("ak_{}", random_alphanumerics(32));
+    let (credential, description) = match kind {
+        CredentialKind::Bearer => (
+            (
+                header::AUTHORIZATION,
+                HeaderValue::try_from(format!("Bearer {}", bearer_token(&key)?))?,
+            ),
+            "POST /api/leads with a bearer token and Redis-backed rate limits \
+             against the same component without them",
+        ),
+        CredentialKind::ApiKey => (
+            (
+                HeaderName::from_static("x-api-key"),
+                HeaderValue::try_from(api_key.as_str())?,
+            ),
+            "POST /api/leads with the bootstrap API key and Redis-backed rate limits \
+             against the same component without them",
+        ),
+    };
 
     let authenticated_state = StateDir::create()?;
     let mut authenticated = host_options(authenticated_state.path());
     let redis_key_prefix = authenticated_state.redis_key_prefix();
     let variables = [
         ("jwt_public_keys", public_key),
+        ("bootstrap_api_key", api_key),
         ("redis_address", REDIS_ADDRESS.to_string()),
         ("redis_key_prefix", redis_key_prefix.clone()),
     ];
@@ -342,8 +372,7 @@ async fn serve_auth_comparison() -> Result<Served> {
 
     Ok(Served {
         comparison: Comparison {
-            description: "POST /api/leads with a bearer token and Redis-backed rate limits \
-                          against the same component without them",
+            description,
             reference: Target {
                 name: "unauthenticated",
                 addr: unauthenticated_addr,
@@ -374,6 +403,18 @@ async fn serve(
         .context("failed to listen on 127.0.0.1")?;
     let addr = listener.local_addr()?;
     Ok((addr, tokio::spawn(server::serve(app, listener))))
+}
+
+/// Returns `length` random ASCII letters and digits, for a key that exists
+/// only during this run.
+fn random_alphanumerics(length: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = vec![0_u8; length];
+    rsa::rand_core::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
+        .collect()
 }
 
 /// Signs an RS256 token with `key` that the app accepts for lead writes
@@ -799,6 +840,7 @@ impl Drop for StateDir {
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options> {
     let mut options = Options {
         auth: false,
+        credential: CredentialKind::Bearer,
         seconds: 5.0,
         rounds: 3,
         warmup: 2.0,
@@ -808,6 +850,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options> {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--auth" => options.auth = true,
+            "--credential" => {
+                options.credential = match value()?.as_str() {
+                    "bearer" => CredentialKind::Bearer,
+                    "api-key" => CredentialKind::ApiKey,
+                    other => bail!("--credential takes bearer or api-key, got {other:?}"),
+                }
+            }
             "--seconds" => options.seconds = parse_seconds(&arg, &value()?, false)?,
             "--warmup" => options.warmup = parse_seconds(&arg, &value()?, true)?,
             "--rounds" => options.rounds = parse_count(&arg, &value()?)?,

@@ -51,7 +51,35 @@ fn main() {
 "#,
         wit_dir = wit_dir.as_str()
     );
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("spin_bindings.rs");
-    std::fs::write(&out, bindings).expect("failed to write the generated bindings");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("spin_bindings.rs"), bindings)
+        .expect("failed to write the generated bindings");
+
+    // The export of a Redis-triggered component, as `#[redis_subscriber]`
+    // of spin-sdk generates it: `handle-message` of
+    // `spin:redis/inbound-redis`, an async function. Its types come from
+    // the `spin:redis/redis` bindings above.
+    let redis_handler = format!(
+        r#"wasmtime::component::bindgen!({{
+    path: {wit_dir:?},
+    inline: "
+        package cloudvelous:test-host-redis;
+        world redis-handler {{
+            export spin:redis/inbound-redis@3.0.0;
+        }}
+    ",
+    world: "cloudvelous:test-host-redis/redis-handler",
+    exports: {{ default: async | store }},
+    with: {{
+        "spin:redis/redis": crate::bindings::spin::redis::redis,
+    }},
+}});
+"#,
+        wit_dir = wit_dir.as_str()
+    );
+    std::fs::write(
+        out_dir.join("spin_redis_handler_bindings.rs"),
+        redis_handler,
+    )
+    .expect("failed to write the generated Redis handler bindings");
 }

@@ -1,20 +1,39 @@
 //! Tests that drive the built `.wasm` components through the wasmtime host
 //! over real HTTP, each against a fresh app with its own SQLite files.
 
+mod ai_access;
+mod ai_analyze;
+mod ai_classify;
+mod ai_sentiment_report;
+mod ai_support;
+mod ai_validation;
+mod analytics;
+mod analytics_consistency;
+mod analytics_support;
 mod assertions;
 mod auth_api_keys;
 mod auth_jwt;
 mod concurrency;
 mod conventions;
 mod duplicates;
+mod erasure;
+mod events;
+mod events_support;
 mod fixtures;
 mod health;
 mod host;
+mod idempotency;
 mod json_parsing;
 mod leads;
+mod leads_duplicates;
+mod leads_list;
+mod leads_paging;
 mod rate_limits;
 mod scopes;
 mod secrets;
 mod support;
+mod test_data;
 mod tokens;
 mod validation;
+mod webhooks;
+mod webhooks_support;

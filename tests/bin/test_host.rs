@@ -1,8 +1,10 @@
 //! Serves the Spin app on a loopback HTTP listener through the wasmtime test
-//! host, for machines without the Spin CLI. Production runs on Spin.
+//! host, and runs its Redis triggers, for machines without the Spin CLI.
+//! Production runs on Spin.
 
 use anyhow::{Context, Result, bail};
-use spin_test_host::{App, HostOptions, server, workspace_root};
+use spin_test_host::manifest::Manifest;
+use spin_test_host::{App, HostOptions, RedisTrigger, server, workspace_root};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 const USAGE: &str = "\
 Usage: test-host [OPTIONS]
 
-Serves the components of spin.toml as `spin up` would.
+Serves the components of spin.toml as `spin up` would: HTTP triggers on the
+listener, and Redis triggers (such as those of spin-worker.toml) subscribed
+to their channels. Like Spin, it exits when a Redis connection drops.
 
 Options:
   --from FILE                  Manifest to serve [default: spin.toml in the workspace]
@@ -39,17 +43,58 @@ async fn run() -> Result<()> {
             "--listen must be a loopback address; this host is for tests, not for serving traffic"
         );
     }
-    let app = Arc::new(App::load(&options)?);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("failed to listen on {listen}"))?;
-    eprintln!(
-        "test-host: serving {} on http://{}",
-        options.manifest.display(),
-        listener.local_addr()?
-    );
+    let manifest = Manifest::load(&options.manifest)?;
+    if manifest.http_triggers.is_empty() && manifest.redis_triggers.is_empty() {
+        bail!(
+            "{} has no HTTP or Redis triggers",
+            options.manifest.display()
+        );
+    }
+
+    let redis = if manifest.redis_triggers.is_empty() {
+        None
+    } else {
+        let trigger = Arc::new(RedisTrigger::load(&options)?);
+        let listener = trigger.subscribe().await?;
+        for subscription in trigger.subscriptions() {
+            for channel in subscription.channels.keys() {
+                eprintln!("test-host: subscribed to Redis channel {channel}");
+            }
+        }
+        Some(listener)
+    };
+    let http = if manifest.http_triggers.is_empty() {
+        None
+    } else {
+        let app = Arc::new(App::load(&options)?);
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("failed to listen on {listen}"))?;
+        eprintln!(
+            "test-host: serving {} on http://{}",
+            options.manifest.display(),
+            listener.local_addr()?
+        );
+        Some((app, listener))
+    };
+
+    let serve_http = async {
+        match http {
+            Some((app, listener)) => server::serve(app, listener)
+                .await
+                .map_err(anyhow::Error::from),
+            None => std::future::pending().await,
+        }
+    };
+    let run_redis = async {
+        match redis {
+            Some(listener) => listener.run().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
-        served = server::serve(app, listener) => served?,
+        served = serve_http => served?,
+        redis = run_redis => redis?,
         _ = tokio::signal::ctrl_c() => eprintln!("test-host: stopping"),
     }
     Ok(())

@@ -122,6 +122,15 @@ impl App {
         let mut router = Router::new(&manifest.http_triggers)?;
         let mut components = BTreeMap::new();
         for (id, decl) in &manifest.components {
+            // Components that only a Redis trigger names are served by
+            // `RedisTrigger`, not as HTTP handlers.
+            let routed = manifest
+                .http_triggers
+                .iter()
+                .any(|trigger| &trigger.component == id);
+            if !routed {
+                continue;
+            }
             let grants = ComponentGrants {
                 sqlite_databases: decl.sqlite_databases.clone(),
                 key_value_stores: decl.key_value_stores.clone(),
@@ -319,7 +328,7 @@ fn request_authority(request: &Request<Bytes>) -> Result<Authority> {
     Ok(Authority::try_from(host.as_bytes())?)
 }
 
-fn services(runtime: &RuntimeConfig, state_dir: &Path) -> Result<Services> {
+pub(crate) fn services(runtime: &RuntimeConfig, state_dir: &Path) -> Result<Services> {
     let mut services = Services {
         sqlite_databases: runtime.sqlite_databases.clone(),
         key_value_stores: runtime.key_value_stores.clone(),
@@ -347,7 +356,7 @@ fn services(runtime: &RuntimeConfig, state_dir: &Path) -> Result<Services> {
 }
 
 /// Spin refuses to start when a component names a store that does not exist.
-fn check_labels(id: &str, grants: &ComponentGrants, services: &Services) -> Result<()> {
+pub(crate) fn check_labels(id: &str, grants: &ComponentGrants, services: &Services) -> Result<()> {
     for label in &grants.sqlite_databases {
         if services.sqlite_path(label).is_none() {
             bail!("component {id} uses undefined SQLite database {label}");
@@ -361,13 +370,13 @@ fn check_labels(id: &str, grants: &ComponentGrants, services: &Services) -> Resu
     Ok(())
 }
 
-fn engine() -> Result<Engine> {
+pub(crate) fn engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model_async(true);
     Ok(Engine::new(&config)?)
 }
 
-fn linker(engine: &Engine) -> Result<Linker<RequestState>> {
+pub(crate) fn linker(engine: &Engine) -> Result<Linker<RequestState>> {
     use crate::bindings::spin;
     use wasmtime::component::HasSelf;
 
@@ -415,7 +424,7 @@ fn load_component(
 /// Compiles a component, or loads the native code an earlier run compiled
 /// from the same bytes with the same engine settings. Every test process
 /// loads the components again, and compiling them each time costs seconds.
-fn compile_cached(engine: &Engine, source: &Path) -> Result<Component> {
+pub(crate) fn compile_cached(engine: &Engine, source: &Path) -> Result<Component> {
     let wasm = std::fs::read(source).with_context(|| {
         format!(
             "failed to read {}; build the components first (see README)",

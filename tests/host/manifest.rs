@@ -17,6 +17,9 @@ pub struct Manifest {
     pub variables: BTreeMap<String, VariableDecl>,
     /// `[[trigger.http]]` entries in manifest order.
     pub http_triggers: Vec<HttpTrigger>,
+    /// `[[trigger.redis]]` entries in manifest order, each with its address
+    /// or the application's default address, still as templates.
+    pub redis_triggers: Vec<RedisTrigger>,
     /// Components by id.
     pub components: BTreeMap<String, ComponentDecl>,
 }
@@ -41,6 +44,20 @@ pub struct HttpTrigger {
     /// Route pattern: `/exact`, `/prefix/...`, or with `:name` segments.
     pub route: String,
     /// Id of the component serving the route.
+    pub component: String,
+}
+
+/// One `[[trigger.redis]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisTrigger {
+    /// Address of the Redis server, such as `redis://127.0.0.1:6379`. It
+    /// may contain `{{ variable }}` templates. Absent means the address of
+    /// `[application.trigger.redis]`.
+    pub address: Option<String>,
+    /// Channel to subscribe to. It may contain `{{ variable }}` templates.
+    pub channel: String,
+    /// Id of the component that handles the channel's messages.
     pub component: String,
 }
 
@@ -79,12 +96,28 @@ struct RawManifest {
 struct RawApplication {
     #[serde(default)]
     version: Option<String>,
+    #[serde(default)]
+    trigger: RawApplicationTriggers,
+}
+
+/// `[application.trigger.<type>]` settings shared by a trigger type.
+#[derive(Deserialize, Default)]
+struct RawApplicationTriggers {
+    #[serde(default)]
+    redis: Option<RawRedisDefaults>,
+}
+
+#[derive(Deserialize)]
+struct RawRedisDefaults {
+    address: String,
 }
 
 #[derive(Deserialize, Default)]
 struct RawTriggers {
     #[serde(default)]
     http: Vec<HttpTrigger>,
+    #[serde(default)]
+    redis: Vec<RedisTrigger>,
 }
 
 impl Manifest {
@@ -106,11 +139,19 @@ impl Manifest {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
+        let default_redis_address = raw.application.trigger.redis.map(|redis| redis.address);
+        let mut redis_triggers = raw.trigger.redis;
+        for trigger in &mut redis_triggers {
+            if trigger.address.is_none() {
+                trigger.address = default_redis_address.clone();
+            }
+        }
         let manifest = Manifest {
             root,
             version: raw.application.version.unwrap_or_default(),
             variables: raw.variables,
             http_triggers: raw.trigger.http,
+            redis_triggers,
             components: raw.component,
         };
         manifest.check()?;
@@ -127,6 +168,24 @@ impl Manifest {
                 );
             }
         }
+        for trigger in &self.redis_triggers {
+            if !self.components.contains_key(&trigger.component) {
+                bail!(
+                    "Redis channel {} names unknown component {}",
+                    trigger.channel,
+                    trigger.component
+                );
+            }
+            let Some(address) = &trigger.address else {
+                bail!(
+                    "Redis channel {} has no address, and [application.trigger.redis] sets none",
+                    trigger.channel
+                );
+            };
+            for template in [address, &trigger.channel] {
+                self.check_template(template)?;
+            }
+        }
         for (id, component) in &self.components {
             for template in component.variables.values() {
                 for name in crate::variables::template_references(template)? {
@@ -134,6 +193,15 @@ impl Manifest {
                         bail!("component {id} refers to undeclared variable {name}");
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_template(&self, template: &str) -> Result<()> {
+        for name in crate::variables::template_references(template)? {
+            if !self.variables.contains_key(name) {
+                bail!("{template:?} refers to undeclared variable {name}");
             }
         }
         Ok(())
@@ -204,4 +272,87 @@ fn resolve_stores(
         resolved.insert(label, base.join(path));
     }
     Ok(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Manifest> {
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("spin.toml");
+        std::fs::write(&path, text)?;
+        Manifest::load(&path)
+    }
+
+    const WORKER: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "worker"
+[application.trigger.redis]
+address = "redis://default:6379"
+[variables]
+channel = { default = "events" }
+[[trigger.redis]]
+channel = "{{ channel }}"
+component = "worker"
+[[trigger.redis]]
+address = "redis://other:6379"
+channel = "{{ channel }}.retries"
+component = "worker"
+[component.worker]
+source = "worker.wasm"
+"#;
+
+    #[test]
+    fn redis_triggers_take_default_address() {
+        let manifest = load(WORKER).unwrap();
+
+        let addresses: Vec<Option<&str>> = manifest
+            .redis_triggers
+            .iter()
+            .map(|trigger| trigger.address.as_deref())
+            .collect();
+        assert_eq!(
+            addresses,
+            [Some("redis://default:6379"), Some("redis://other:6379")]
+        );
+        assert_eq!(manifest.redis_triggers[1].channel, "{{ channel }}.retries");
+        assert!(manifest.http_triggers.is_empty());
+    }
+
+    #[test]
+    fn redis_trigger_without_any_address_is_an_error() {
+        let text = WORKER.replace(
+            "[application.trigger.redis]\naddress = \"redis://default:6379\"\n",
+            "",
+        );
+
+        let error = load(&text).unwrap_err();
+
+        assert!(error.to_string().contains("has no address"), "{error}");
+    }
+
+    #[test]
+    fn redis_trigger_unknown_names_are_errors() {
+        let unknown_component =
+            WORKER.replacen("component = \"worker\"", "component = \"nope\"", 1);
+        let unknown_variable = WORKER.replacen("{{ channel }}", "{{ missing }}", 1);
+
+        let component_error = load(&unknown_component).unwrap_err();
+        let variable_error = load(&unknown_variable).unwrap_err();
+
+        assert!(
+            component_error
+                .to_string()
+                .contains("unknown component nope"),
+            "{component_error}"
+        );
+        assert!(
+            variable_error
+                .to_string()
+                .contains("undeclared variable missing"),
+            "{variable_error}"
+        );
+    }
 }

@@ -51,7 +51,9 @@ impl Variables {
             .collect()
     }
 
-    fn expand(&self, template: &str) -> Result<String> {
+    /// Expands the `{{ name }}` templates of `template`, such as a Redis
+    /// trigger's address.
+    pub fn expand(&self, template: &str) -> Result<String> {
         let mut out = String::new();
         let mut rest = template;
         while let Some(start) = rest.find("{{") {
@@ -115,6 +117,7 @@ mod tests {
             version: "1".into(),
             variables,
             http_triggers: vec![],
+            redis_triggers: vec![],
             components: BTreeMap::new(),
         }
     }

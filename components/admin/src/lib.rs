@@ -1,13 +1,19 @@
 //! Spin HTTP component for administration (`/api/admin/…`): creating,
-//! listing and revoking API keys.
+//! listing and revoking API keys, and checking the daily lead counts of the
+//! analytics against a full recount, managing webhook subscriptions and
+//! flushing the outbox of lead events.
 //!
 //! Every route needs credentials that grant the `admin` scope. The routes
 //! are not rate limited. Every response is built whole, so it carries
 //! `Content-Length` (except the body-less `204` of a revoke), and every
 //! response carries `X-Request-Id`.
 
+mod analytics;
 mod api_keys;
 mod new_api_key;
+mod outbox;
+mod webhooks;
+mod webhooks_request;
 
 use bytes::Bytes;
 use cloudvelous_auth::Scope;
@@ -27,6 +33,15 @@ const COLLECTION_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::POST,
 /// Methods of `/api/admin/api-keys/{id}`.
 const ITEM_METHODS: &[Method] = &[Method::DELETE, Method::OPTIONS];
 
+/// Methods of `/api/admin/analytics/rebuild`.
+const REBUILD_METHODS: &[Method] = &[Method::POST, Method::OPTIONS];
+
+/// Methods of `/api/admin/webhooks/{id}/deliveries`.
+const DELIVERIES_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::OPTIONS];
+
+/// Methods of `/api/admin/outbox/flush`.
+const FLUSH_METHODS: &[Method] = &[Method::POST, Method::OPTIONS];
+
 /// A path this component serves, with the identifier it carries.
 #[derive(Debug, PartialEq, Eq)]
 enum Endpoint<'a> {
@@ -34,13 +49,34 @@ enum Endpoint<'a> {
     ApiKeys,
     /// `/api/admin/api-keys/{id}`, with the raw path segment as the id.
     ApiKey(&'a str),
+    /// `/api/admin/analytics/rebuild`
+    AnalyticsRebuild,
+    /// `/api/admin/webhooks`
+    Webhooks,
+    /// `/api/admin/webhooks/{id}`, with the raw path segment as the id.
+    Webhook(&'a str),
+    /// `/api/admin/webhooks/{id}/deliveries`
+    WebhookDeliveries(&'a str),
+    /// `/api/admin/outbox/flush`
+    OutboxFlush,
 }
 
 impl Endpoint<'_> {
     /// Maps a request path, without its query string, to an endpoint.
     fn from_path(path: &str) -> Option<Endpoint<'_>> {
-        if path == "/api/admin/api-keys" {
-            return Some(Endpoint::ApiKeys);
+        match path {
+            "/api/admin/api-keys" => return Some(Endpoint::ApiKeys),
+            "/api/admin/analytics/rebuild" => return Some(Endpoint::AnalyticsRebuild),
+            "/api/admin/webhooks" => return Some(Endpoint::Webhooks),
+            "/api/admin/outbox/flush" => return Some(Endpoint::OutboxFlush),
+            _ => {}
+        }
+        if let Some(rest) = path.strip_prefix("/api/admin/webhooks/") {
+            return match rest.split_once('/') {
+                None => path_segment(rest).map(Endpoint::Webhook),
+                Some((id, "deliveries")) => path_segment(id).map(Endpoint::WebhookDeliveries),
+                Some(_) => None,
+            };
         }
         let id = path.strip_prefix("/api/admin/api-keys/")?;
         (!id.is_empty() && !id.contains('/')).then_some(Endpoint::ApiKey(id))
@@ -51,8 +87,18 @@ impl Endpoint<'_> {
         match self {
             Endpoint::ApiKeys => COLLECTION_METHODS,
             Endpoint::ApiKey(_) => ITEM_METHODS,
+            Endpoint::AnalyticsRebuild => REBUILD_METHODS,
+            Endpoint::Webhooks => COLLECTION_METHODS,
+            Endpoint::Webhook(_) => ITEM_METHODS,
+            Endpoint::WebhookDeliveries(_) => DELIVERIES_METHODS,
+            Endpoint::OutboxFlush => FLUSH_METHODS,
         }
     }
+}
+
+/// Returns a path segment that can be an id: not empty, without `/`.
+fn path_segment(segment: &str) -> Option<&str> {
+    (!segment.is_empty() && !segment.contains('/')).then_some(segment)
 }
 
 #[spin_sdk::http_service]
@@ -93,6 +139,22 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
         (Endpoint::ApiKey(id), Method::DELETE) => {
             api_keys::revoke_api_key(id, database, request_id).await
         }
+        (Endpoint::AnalyticsRebuild, Method::POST) => {
+            analytics::rebuild_daily_counts(database, request_id).await
+        }
+        (Endpoint::Webhooks, Method::POST) => {
+            webhooks::create_webhook(headers, body, database, request_id).await
+        }
+        (Endpoint::Webhooks, Method::GET | Method::HEAD) => {
+            webhooks::list_webhooks(database, request_id).await
+        }
+        (Endpoint::Webhook(id), Method::DELETE) => {
+            webhooks::delete_webhook(id, database, request_id).await
+        }
+        (Endpoint::WebhookDeliveries(id), Method::GET | Method::HEAD) => {
+            webhooks::list_deliveries(id, database, request_id).await
+        }
+        (Endpoint::OutboxFlush, Method::POST) => outbox::flush_outbox(database, request_id).await,
         (endpoint, _) => Err(ApiError::MethodNotAllowed {
             allow: endpoint.allowed_methods(),
         }),
@@ -134,6 +196,41 @@ mod tests {
             Endpoint::from_path("/api/admin/api-keys/key_abc"),
             Some(Endpoint::ApiKey("key_abc"))
         );
+        assert_eq!(
+            Endpoint::from_path("/api/admin/analytics/rebuild"),
+            Some(Endpoint::AnalyticsRebuild)
+        );
+        assert_eq!(
+            Endpoint::from_path("/api/admin/webhooks"),
+            Some(Endpoint::Webhooks)
+        );
+        assert_eq!(
+            Endpoint::from_path("/api/admin/webhooks/whk_abc"),
+            Some(Endpoint::Webhook("whk_abc"))
+        );
+        assert_eq!(
+            Endpoint::from_path("/api/admin/webhooks/whk_abc/deliveries"),
+            Some(Endpoint::WebhookDeliveries("whk_abc"))
+        );
+        assert_eq!(
+            Endpoint::from_path("/api/admin/outbox/flush"),
+            Some(Endpoint::OutboxFlush)
+        );
+    }
+
+    #[test]
+    fn unknown_webhook_paths_map_to_nothing() {
+        for path in [
+            "/api/admin/webhooks/",
+            "/api/admin/webhooks//deliveries",
+            "/api/admin/webhooks/whk_abc/deliveries/",
+            "/api/admin/webhooks/whk_abc/attempts",
+            "/api/admin/webhooks/whk_abc/deliveries/dlv_1",
+            "/api/admin/outbox",
+            "/api/admin/outbox/flush/",
+        ] {
+            assert_eq!(Endpoint::from_path(path), None, "{path}");
+        }
     }
 
     #[test]
@@ -145,6 +242,8 @@ mod tests {
             "/api/admin/api-keys/key_abc/extra",
             "/api/admin/api-keysx",
             "/api/admin/users",
+            "/api/admin/analytics",
+            "/api/admin/analytics/rebuild/",
             "/API/admin/api-keys",
         ] {
             assert_eq!(Endpoint::from_path(path), None, "{path}");
@@ -160,6 +259,10 @@ mod tests {
         assert_eq!(
             allow_header(Endpoint::ApiKey("key_x").allowed_methods()),
             "DELETE, OPTIONS"
+        );
+        assert_eq!(
+            allow_header(Endpoint::AnalyticsRebuild.allowed_methods()),
+            "POST, OPTIONS"
         );
     }
 }

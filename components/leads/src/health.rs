@@ -8,6 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cloudvelous_contract::{HealthReport, HealthServices, HealthStatus, ServiceState};
 use cloudvelous_domain::Timestamp;
+use cloudvelous_events::{Budget, publish_pending};
 use cloudvelous_http_kit::{RequestId, json_response, log_service_failure};
 use cloudvelous_storage::{Database, StorageError};
 use http::{Response, StatusCode};
@@ -32,9 +33,19 @@ pub(crate) async fn check_health(
     database: Result<&Database, &StorageError>,
     request_id: &RequestId,
 ) -> Response<Bytes> {
+    let open_database = database.ok();
     let database = database_state(database, request_id).await;
     let queue = queue_state(request_id).await;
     let status = overall_status(database, queue);
+
+    // Spin has no timer, so `/health` is a retry point for lead events that
+    // are still pending, and it wakes the webhook worker for due retries.
+    if let Some(open_database) = open_database
+        && database == ServiceState::Connected
+        && queue == ServiceState::Connected
+    {
+        publish_pending(COMPONENT, open_database, Budget::HEALTH, request_id).await;
+    }
 
     let report = HealthReport {
         status,

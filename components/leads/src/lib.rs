@@ -1,10 +1,10 @@
 //! Spin HTTP component for lead ingestion (`/api/leads…`) and the public
 //! health check (`/health`).
 //!
-//! The lead routes need credentials: `write:leads` to create a lead and
-//! `read:leads` to read one. They share the caller's budget of the `leads`
-//! route group, and `/health` spends the client address's budget of the
-//! `health` group. The manifest also routes every path that no other
+//! The lead routes need credentials: `write:leads` to create or delete a
+//! lead and `read:leads` to list leads or read one. They share the caller's
+//! budget of the `leads` route group, and `/health` spends the client
+//! address's budget of the `health` group. The manifest also routes every path that no other
 //! component claims here, so unknown paths get the JSON error envelope
 //! instead of Spin's bare 404. Every response is built whole, so it carries
 //! `Content-Length`, and every response carries `X-Request-Id`.
@@ -14,7 +14,9 @@
 //! their cost and must never be deployed.
 
 mod health;
+mod idempotency;
 mod leads;
+mod list;
 
 use bytes::Bytes;
 use cloudvelous_auth::Scope;
@@ -27,12 +29,15 @@ use spin_sdk::http::{FullBody, Request};
 /// Component name in log lines.
 const COMPONENT: &str = "leads";
 
-/// Methods of `/api/leads`.
-const COLLECTION_METHODS: &[Method] = &[Method::POST, Method::OPTIONS];
+/// Methods of `/api/leads`. `HEAD` runs the `GET` handler here and on the
+/// other endpoints, and the HTTP server (hyper, under Spin) sends the
+/// headers without the body.
+const COLLECTION_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
 
-/// Methods of `/api/leads/{id}` and `/health`. `HEAD` runs the `GET`
-/// handler, and the HTTP server (hyper, under Spin) sends the headers
-/// without the body.
+/// Methods of `/api/leads/{id}`.
+const ITEM_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::DELETE, Method::OPTIONS];
+
+/// Methods of `/health`.
 const READ_ONLY_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::OPTIONS];
 
 /// A path this component serves, with the identifier it carries.
@@ -63,15 +68,18 @@ impl Endpoint<'_> {
     fn allowed_methods(&self) -> &'static [Method] {
         match self {
             Endpoint::Leads => COLLECTION_METHODS,
-            Endpoint::Lead(_) | Endpoint::Health => READ_ONLY_METHODS,
+            Endpoint::Lead(_) => ITEM_METHODS,
+            Endpoint::Health => READ_ONLY_METHODS,
         }
     }
 }
 
 /// An endpoint together with a method that it serves.
 enum Route<'a> {
+    ListLeads,
     CreateLead,
     GetLead(&'a str),
+    DeleteLead(&'a str),
     Health,
 }
 
@@ -93,9 +101,24 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
     let headers = &parts.headers;
 
     match route {
-        Route::CreateLead => {
+        Route::ListLeads => {
+            let query = parts.uri.query();
             let handler = async |database: &Database, _: &Caller| {
-                leads::create_lead(headers, body, database, request_id).await
+                list::list_leads(query, database, request_id).await
+            };
+            protected(
+                COMPONENT,
+                headers,
+                RouteGroup::Leads,
+                Scope::ReadLeads,
+                request_id,
+                handler,
+            )
+            .await
+        }
+        Route::CreateLead => {
+            let handler = async |database: &Database, caller: &Caller| {
+                leads::create_lead(headers, body, database, caller, request_id).await
             };
             protected(
                 COMPONENT,
@@ -108,14 +131,30 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
             .await
         }
         Route::GetLead(id) => {
+            let query = parts.uri.query();
             let handler = async |database: &Database, _: &Caller| {
-                leads::get_lead(id, database, request_id).await
+                leads::get_lead(id, query, database, request_id).await
             };
             protected(
                 COMPONENT,
                 headers,
                 RouteGroup::Leads,
                 Scope::ReadLeads,
+                request_id,
+                handler,
+            )
+            .await
+        }
+        Route::DeleteLead(id) => {
+            let query = parts.uri.query();
+            let handler = async |database: &Database, _: &Caller| {
+                leads::delete_lead(id, query, database, request_id).await
+            };
+            protected(
+                COMPONENT,
+                headers,
+                RouteGroup::Leads,
+                Scope::WriteLeads,
                 request_id,
                 handler,
             )
@@ -155,8 +194,10 @@ impl EarlyAnswer<'_> {
 fn match_route<'a>(path: &'a str, method: &Method) -> Result<Route<'a>, EarlyAnswer<'a>> {
     let endpoint = Endpoint::from_path(path).ok_or(EarlyAnswer::NotFound(path))?;
     match (endpoint, method) {
+        (Endpoint::Leads, &Method::GET | &Method::HEAD) => Ok(Route::ListLeads),
         (Endpoint::Leads, &Method::POST) => Ok(Route::CreateLead),
         (Endpoint::Lead(id), &Method::GET | &Method::HEAD) => Ok(Route::GetLead(id)),
+        (Endpoint::Lead(id), &Method::DELETE) => Ok(Route::DeleteLead(id)),
         (Endpoint::Health, &Method::GET | &Method::HEAD) => Ok(Route::Health),
         (endpoint, &Method::OPTIONS) => Err(EarlyAnswer::Options(endpoint.allowed_methods())),
         (endpoint, _) => Err(EarlyAnswer::MethodNotAllowed(endpoint.allowed_methods())),
@@ -212,10 +253,51 @@ mod tests {
     }
 
     #[test]
+    fn methods_map_to_routes() {
+        let lead = "/api/leads/lead_abc";
+        assert!(matches!(
+            match_route("/api/leads", &Method::GET),
+            Ok(Route::ListLeads)
+        ));
+        assert!(matches!(
+            match_route("/api/leads", &Method::HEAD),
+            Ok(Route::ListLeads)
+        ));
+        assert!(matches!(
+            match_route("/api/leads", &Method::POST),
+            Ok(Route::CreateLead)
+        ));
+        assert!(matches!(
+            match_route(lead, &Method::GET),
+            Ok(Route::GetLead("lead_abc"))
+        ));
+        assert!(matches!(
+            match_route(lead, &Method::DELETE),
+            Ok(Route::DeleteLead("lead_abc"))
+        ));
+    }
+
+    #[test]
+    fn other_methods_are_not_allowed() {
+        for (path, method) in [
+            ("/api/leads", Method::DELETE),
+            ("/api/leads", Method::PUT),
+            ("/api/leads/lead_abc", Method::POST),
+            ("/health", Method::DELETE),
+        ] {
+            let outcome = match_route(path, &method);
+            assert!(
+                matches!(outcome, Err(EarlyAnswer::MethodNotAllowed(_))),
+                "{method} {path}"
+            );
+        }
+    }
+
+    #[test]
     fn allow_lists_methods_in_order() {
         assert_eq!(
             allow_header(Endpoint::Leads.allowed_methods()),
-            "POST, OPTIONS"
+            "GET, HEAD, POST, OPTIONS"
         );
         assert_eq!(
             allow_header(Endpoint::Health.allowed_methods()),
@@ -223,7 +305,7 @@ mod tests {
         );
         assert_eq!(
             allow_header(Endpoint::Lead("lead_x").allowed_methods()),
-            "GET, HEAD, OPTIONS"
+            "GET, HEAD, DELETE, OPTIONS"
         );
     }
 }

@@ -155,7 +155,10 @@ impl Email {
     /// full-width or decomposed spellings of `bücher.de` give one key. For
     /// `gmail.com` and `googlemail.com`, which deliver to the same mailbox
     /// whatever the dots in the local part and whatever follows a `+`, the
-    /// key also drops those and uses `gmail.com` as the domain.
+    /// key also drops those and uses `gmail.com` as the domain. A local part
+    /// that starts with `+` has no mailbox name to keep, so its key keeps the
+    /// whole local part without dots, and `+a@gmail.com` and `+b@gmail.com`
+    /// stay two addresses.
     pub fn comparison_key(&self) -> String {
         let (local_part, _) = self.split();
         let local_part = local_part.to_ascii_lowercase();
@@ -163,7 +166,10 @@ impl Email {
         if domain != "gmail.com" && domain != "googlemail.com" {
             return format!("{local_part}@{domain}");
         }
-        let mailbox = local_part.split('+').next().unwrap_or(&local_part);
+        let mailbox = match local_part.split_once('+') {
+            Some((name, _)) if !name.is_empty() => name,
+            _ => local_part.as_str(),
+        };
         let mailbox: String = mailbox.chars().filter(|&c| c != '.').collect();
         format!("{mailbox}@gmail.com")
     }
@@ -657,5 +663,22 @@ mod tests {
             let email = Email::parse(raw).unwrap();
             assert_eq!(email.comparison_key(), "johndoe@gmail.com", "{raw}");
         }
+    }
+
+    #[test]
+    fn comparison_key_keeps_gmail_tag_without_name() {
+        for (raw, key) in [
+            ("+a@gmail.com", "+a@gmail.com"),
+            ("+B@googlemail.com", "+b@gmail.com"),
+            ("+a.b+c@gmail.com", "+ab+c@gmail.com"),
+            ("++x@gmail.com", "++x@gmail.com"),
+            ("a+@gmail.com", "a@gmail.com"),
+        ] {
+            let email = Email::parse(raw).unwrap();
+            assert_eq!(email.comparison_key(), key, "{raw}");
+        }
+        let first = Email::parse("+a@gmail.com").unwrap();
+        let second = Email::parse("+b@gmail.com").unwrap();
+        assert_ne!(first.comparison_key(), second.comparison_key());
     }
 }

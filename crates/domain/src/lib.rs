@@ -12,18 +12,28 @@
 mod characters;
 mod email;
 mod field;
+mod idempotency_key;
+mod lead_cursor;
 mod lead_id;
+mod lead_query;
 mod new_lead;
 mod phone;
+mod query_string;
 mod random;
 mod text;
+mod time_bound;
 mod timestamp;
 
 pub use email::Email;
 pub use field::{FieldError, InvalidValue};
+pub use idempotency_key::{IdempotencyKey, body_fingerprint};
+pub use lead_cursor::{CursorError, CursorKey, LeadCursor};
 pub use lead_id::LeadId;
+pub use lead_query::{DEFAULT_PAGE_SIZE, LeadFilter, LeadQuery, MAX_PAGE_SIZE};
 pub use new_lead::NewLead;
 pub use phone::PhoneNumber;
+pub use query_string::reject_query_parameters;
 pub use random::random_alphanumeric;
 pub use text::{CompanyName, Notes, PersonName};
+pub use time_bound::{LowerBound, UpperBound, parse_lower_bound, parse_upper_bound};
 pub use timestamp::Timestamp;

@@ -91,7 +91,7 @@ pub struct Mention {
 /// Shared input of the recognisers.
 pub(crate) struct Document<'a> {
     pub chars: Vec<char>,
-    pub tokens: Vec<Token<'a>>,
+    pub tokens: &'a [Token<'a>],
 }
 
 impl Document<'_> {
@@ -108,11 +108,20 @@ impl Document<'_> {
 
 /// Finds the entities of a text, in order of appearance.
 pub fn extract(text: &str) -> Vec<Entity> {
-    let chars: Vec<char> = text.chars().collect();
-    mentions(text)
+    extract_from_tokens(text, &tokenize(text))
+}
+
+/// Finds the entities of a text already split into `tokens`, in order of
+/// appearance.
+pub(crate) fn extract_from_tokens<'a>(text: &'a str, tokens: &'a [Token<'a>]) -> Vec<Entity> {
+    let document = Document {
+        chars: text.chars().collect(),
+        tokens,
+    };
+    find_mentions(&document)
         .into_iter()
         .map(|mention| Entity {
-            text: chars[mention.start..mention.end].iter().collect(),
+            text: document.chars[mention.start..mention.end].iter().collect(),
             type_: mention.kind.as_str().to_owned(),
             confidence: mention.confidence,
             start: mention.start as u32,
@@ -123,22 +132,41 @@ pub fn extract(text: &str) -> Vec<Entity> {
 
 /// Finds the entities of a text with their amounts, in order of appearance.
 pub fn mentions(text: &str) -> Vec<Mention> {
+    let tokens = tokenize(text);
     let document = Document {
         chars: text.chars().collect(),
-        tokens: tokenize(text),
+        tokens: &tokens,
     };
+    find_mentions(&document)
+}
+
+fn find_mentions(document: &Document<'_>) -> Vec<Mention> {
     let mut candidates = Vec::new();
-    gazetteer::find(&document, &mut candidates);
-    numbers::find(&document, &mut candidates);
-    names::find(&document, &mut candidates);
+    gazetteer::find(document, &mut candidates);
+    numbers::find(document, &mut candidates);
+    names::find(document, &mut candidates);
     resolve_overlaps(candidates)
 }
 
-/// Distinct lower-case texts of the entities, in order of appearance: the
-/// topics a sentiment report lists.
+/// Entity types that name what a message is about.
+const TOPIC_TYPES: [EntityType; 4] = [
+    EntityType::Product,
+    EntityType::Feature,
+    EntityType::Service,
+    EntityType::Company,
+];
+
+/// Tells whether an entity names a topic: a product, feature, service or
+/// company. Amounts, dates, people and contact details are not topics.
+pub fn is_topic(entity: &Entity) -> bool {
+    TOPIC_TYPES.iter().any(|kind| kind.as_str() == entity.type_)
+}
+
+/// Distinct lower-case texts of the topic entities (see [`is_topic`]), in
+/// order of appearance: the topics a sentiment report lists.
 pub fn topic_names(entities: &[Entity]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for entity in entities {
+    for entity in entities.iter().filter(|entity| is_topic(entity)) {
         let name = entity.text.to_lowercase();
         if !names.contains(&name) {
             names.push(name);

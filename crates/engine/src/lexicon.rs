@@ -8,6 +8,12 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/lexicon.rs"));
 }
 
+use crate::hash_table::{self, Slot};
+
+/// [`generated::WORD_VALENCES`] as a hash table.
+static WORD_TABLE: [Slot; hash_table::slot_count(generated::WORD_VALENCES.len())] =
+    hash_table::build(generated::WORD_VALENCES);
+
 /// Valence added to a sentiment word by an intensifier such as "very".
 pub const BOOST: f32 = 0.293;
 
@@ -110,11 +116,7 @@ pub fn word_valence(word: &str) -> Option<f32> {
     if SALES_NOUNS.binary_search(&word).is_ok() {
         return None;
     }
-    let table = generated::WORD_VALENCES;
-    table
-        .binary_search_by(|(key, _)| (*key).cmp(word))
-        .ok()
-        .map(|index| table[index].1)
+    hash_table::get(&WORD_TABLE, word)
 }
 
 /// Returns the valence of an emoji, from the words of its description.

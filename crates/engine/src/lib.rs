@@ -11,6 +11,7 @@
 //! - [`lead`] classifies a sales lead from its message, context and record.
 
 pub mod entities;
+mod hash_table;
 pub mod lead;
 mod lexicon;
 pub mod sentiment;
@@ -21,8 +22,9 @@ use cloudvelous_contract::TextAnalysis;
 
 /// Analyses a text: sentiment, entities and summary.
 pub fn analyze(text: &str) -> TextAnalysis {
-    let sentiment = sentiment::analyze(text);
-    let entities = entities::extract(text);
+    let tokens = text::tokenize(text);
+    let sentiment = sentiment::analyze_tokens(text, &tokens);
+    let entities = entities::extract_from_tokens(text, &tokens);
     let summary = summary::summarize(text, &sentiment, &entities);
     TextAnalysis {
         sentiment: sentiment.label,

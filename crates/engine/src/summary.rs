@@ -7,14 +7,13 @@
 
 use cloudvelous_contract::{Entity, Sentiment};
 
+use crate::entities::is_topic;
 use crate::sentiment::SentimentAnalysis;
 
 /// Maximum length of a summary in characters.
 pub const MAX_SUMMARY_CHARS: usize = 200;
 /// Number of topics a summary names at most.
 const MAX_TOPICS: usize = 3;
-/// Entity types that count as topics.
-const TOPIC_TYPES: &[&str] = &["product", "feature", "service", "company"];
 
 /// Writes the summary of a text from its analysis.
 pub fn summarize(text: &str, sentiment: &SentimentAnalysis, entities: &[Entity]) -> String {
@@ -71,10 +70,7 @@ fn message_kind(text: &str, sentiment: &SentimentAnalysis) -> &'static str {
 
 fn topics(entities: &[Entity]) -> Vec<String> {
     let mut topics: Vec<String> = Vec::new();
-    for entity in entities
-        .iter()
-        .filter(|e| TOPIC_TYPES.contains(&e.type_.as_str()))
-    {
+    for entity in entities.iter().filter(|entity| is_topic(entity)) {
         let topic = clean(&entity.text).to_lowercase();
         if !topic.is_empty() && !topics.contains(&topic) && topics.len() < MAX_TOPICS {
             topics.push(topic);

@@ -227,6 +227,10 @@ fn slice<'a>(text: &'a str, scalars: &[Scalar], start: usize, end: usize) -> &'a
 
 /// Lower-cases a word and replaces typographic apostrophes by `'`.
 pub fn normalize(word: &str) -> String {
+    // ASCII has no typographic apostrophes, and its lower case is ASCII.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.chars()
         .flat_map(char::to_lowercase)
         .map(|c| if c == '’' || c == '‘' { '\'' } else { c })
@@ -236,6 +240,9 @@ pub fn normalize(word: &str) -> String {
 /// Shortens runs of three or more equal letters to `keep` letters, so that
 /// "sooooo" can be found as "so" and "goooood" as "good".
 pub fn collapse_repeats(word: &str, keep: usize) -> Option<String> {
+    if !has_run_longer_than(word, keep.max(2)) {
+        return None;
+    }
     let chars: Vec<char> = word.chars().collect();
     let mut collapsed = String::with_capacity(word.len());
     let mut changed = false;
@@ -251,6 +258,21 @@ pub fn collapse_repeats(word: &str, keep: usize) -> Option<String> {
         index += run;
     }
     changed.then_some(collapsed)
+}
+
+/// Tells whether `word` repeats one character more than `limit` times in a
+/// row.
+fn has_run_longer_than(word: &str, limit: usize) -> bool {
+    let mut previous = None;
+    let mut run = 0;
+    for c in word.chars() {
+        run = if previous == Some(c) { run + 1 } else { 1 };
+        if run > limit {
+            return true;
+        }
+        previous = Some(c);
+    }
+    false
 }
 
 #[cfg(test)]

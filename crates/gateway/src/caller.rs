@@ -80,6 +80,18 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Returns the caller as lead events name it in `updated_by`: the JWT
+    /// subject as it is, the API key id, `bootstrap`, or `ip:` and the client
+    /// address for a request without credentials.
+    pub fn event_actor(&self) -> String {
+        match self {
+            Caller::Subject(subject) => subject.clone(),
+            other => other.rate_limit_id(),
+        }
+    }
+}
+
 /// Writes [`Caller::rate_limit_id`].
 impl fmt::Display for Caller {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -120,6 +132,21 @@ mod tests {
         for (caller, id) in cases {
             assert_eq!(caller.rate_limit_id(), id);
             assert_eq!(caller.to_string(), id);
+        }
+    }
+
+    #[test]
+    fn event_actor_is_subject_key_id_or_bootstrap() {
+        let cases = [
+            (Caller::Subject("user_789".into()), "user_789"),
+            (
+                Caller::ApiKey("key_0123456789abcdef".into()),
+                "key_0123456789abcdef",
+            ),
+            (Caller::Bootstrap, "bootstrap"),
+        ];
+        for (caller, actor) in cases {
+            assert_eq!(caller.event_actor(), actor);
         }
     }
 

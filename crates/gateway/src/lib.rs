@@ -34,9 +34,9 @@ pub use caller::{Caller, RouteGroup};
 pub use client_address::{
     CLIENT_ADDRESS_HEADER, FORWARDED_FOR_HEADER, TrustedProxies, client_address,
 };
+pub use guard::{Reply, RequestLine, protected, public};
 pub use rate_limit::{
     RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, RateLimitState, WINDOW_MS,
     reset_seconds,
 };
-pub use guard::{Reply, RequestLine, protected, public};
 pub use settings::{Settings, SettingsError};

@@ -4,19 +4,25 @@ use cloudvelous_contract::{Lead, LeadSource, LeadStatus};
 use cloudvelous_domain::{LeadId, NewLead, Timestamp};
 use spin_sdk::sqlite::Value;
 
+use crate::analytics::{add_to_daily_count, unix_day};
+use crate::outbox;
 use crate::row::RowReader;
-use crate::sql::query;
+use crate::sql::{query, write_transaction};
 use crate::{Database, StorageError};
 
-/// Inserts a lead unless a live lead has the same email key. One statement
-/// reads and writes under SQLite's write lock, so two concurrent requests with
-/// the same email cannot both insert.
+/// Inserts a lead. The unique index `leads_live_email_key` on the email key
+/// of live leads rejects a duplicate inside the insert itself, so two
+/// concurrent requests with the same email cannot both succeed.
 const INSERT_LEAD: &str = "INSERT INTO leads \
     (id, name, email, email_key, phone, company, source, status, notes, created_at) \
-    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
-    WHERE NOT EXISTS (SELECT 1 FROM leads WHERE email_key = ?4 AND deleted_at IS NULL)";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-const SELECT_LEAD_ID_BY_EMAIL_KEY: &str = "SELECT id FROM leads WHERE email_key = ? AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1";
+/// SQLite's message names the indexed column of the unique index that an
+/// insert breaks, whether the index is partial or not.
+const EMAIL_KEY_CLASH: &str = "UNIQUE constraint failed: leads.email_key";
+
+const SELECT_LEAD_ID_BY_EMAIL_KEY: &str =
+    "SELECT id FROM leads WHERE email_key = ? AND deleted_at IS NULL";
 
 /// Columns in the order [`decode_lead`] reads them.
 const SELECT_LEAD_BY_ID: &str = "SELECT \
@@ -27,9 +33,12 @@ impl Database {
     /// Inserts `lead` under `id` with status `new` and returns the stored
     /// lead.
     ///
-    /// The single `INSERT` commits on its own. A live lead with the same
-    /// email comparison key is a [`StorageError::DuplicateEmail`], and an `id`
-    /// that already exists is a [`StorageError::Conflict`].
+    /// The insert, the increment of the lead's daily count and the
+    /// `lead.created` event in the outbox run in one `BEGIN IMMEDIATE`
+    /// transaction, so neither the count nor the events can drift from the
+    /// leads. A live lead with the same email comparison key is a
+    /// [`StorageError::DuplicateEmail`], and an `id` that already exists is
+    /// a [`StorageError::Conflict`].
     pub async fn insert_lead(
         &self,
         lead: NewLead,
@@ -37,11 +46,20 @@ impl Database {
         created_at: Timestamp,
     ) -> Result<Lead, StorageError> {
         let parameters = insert_parameters(&lead, &id, created_at);
-        query(&self.connection, INSERT_LEAD, parameters).await?;
-        if self.connection.changes().await == 0 {
-            return Err(self.duplicate_of(lead.email.comparison_key()).await);
+        let outcome = write_transaction(&self.connection, async |connection| {
+            query(connection, INSERT_LEAD, parameters).await?;
+            let day = unix_day(created_at);
+            add_to_daily_count(connection, day, lead.source, LeadStatus::New, 1).await?;
+            outbox::enqueue_lead_created(connection, &id, &lead, created_at).await
+        })
+        .await;
+        match outcome {
+            Ok(()) => Ok(lead.into_lead(id, created_at)),
+            Err(error) if is_email_key_clash(&error) => {
+                Err(self.duplicate_of(lead.email.comparison_key()).await)
+            }
+            Err(error) => Err(error),
         }
-        Ok(lead.into_lead(id, created_at))
     }
 
     /// Builds the error for a lead whose email key `email_key` is taken.
@@ -77,6 +95,10 @@ impl Database {
         let rows = query(&self.connection, SELECT_LEAD_BY_ID, parameters).await?;
         rows.first().map(|row| decode_lead(&row.values)).transpose()
     }
+}
+
+fn is_email_key_clash(error: &StorageError) -> bool {
+    matches!(error, StorageError::Conflict(message) if message.contains(EMAIL_KEY_CLASH))
 }
 
 /// Parameters of [`INSERT_LEAD`] for a new lead, which starts with status
@@ -126,6 +148,14 @@ fn decode_status(text: &str) -> Result<LeadStatus, StorageError> {
         problem: format!("{text:?} is not a lead status"),
     })
 }
+
+mod erase;
+mod idempotency;
+mod list;
+
+pub use erase::LeadErasure;
+pub use idempotency::{IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyClaim};
+pub use list::LeadRows;
 
 #[cfg(test)]
 mod tests;

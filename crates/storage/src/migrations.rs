@@ -79,6 +79,151 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX rate_limit_hits_bucket_at ON rate_limit_hits (bucket, at_ms)",
         ],
     },
+    Migration {
+        version: 3,
+        statements: &[
+            // Leads per creation day, source and current status. `day` counts
+            // UTC days from 1970-01-01: a lead's `created_at` divided by 86,400
+            // and rounded down. Deleted leads stay counted.
+            "CREATE TABLE lead_daily_counts (
+            day INTEGER NOT NULL,
+            source TEXT NOT NULL
+                CHECK (source IN ('website', 'social', 'referral', 'email', 'phone')),
+            status TEXT NOT NULL
+                CHECK (status IN ('new', 'contacted', 'qualified', 'converted', 'lost')),
+            count INTEGER NOT NULL CHECK (count >= 0),
+            PRIMARY KEY (day, source, status)
+        ) STRICT, WITHOUT ROWID",
+            // Sums per source and status over a range of days read this index
+            // in group order, one range of days per group, without sorting.
+            "CREATE INDEX lead_daily_counts_groups
+            ON lead_daily_counts (source, status, day, count)",
+            // SQLite's `/` and `%` round towards zero, so the day of a negative
+            // `created_at` is computed from the remainder made positive.
+            "INSERT INTO lead_daily_counts (day, source, status, count)
+            SELECT (created_at - ((created_at % 86400) + 86400) % 86400) / 86400,
+                source, status, COUNT(*)
+            FROM leads GROUP BY 1, 2, 3",
+        ],
+    },
+    Migration {
+        version: 4,
+        statements: &[
+            // Live leads have distinct email comparison keys. Deleted leads,
+            // whose key is NULL, stay out of the index. The insert itself
+            // fails on a duplicate, with SQLite's message
+            // "UNIQUE constraint failed: leads.email_key".
+            "CREATE UNIQUE INDEX leads_live_email_key ON leads (email_key)
+            WHERE deleted_at IS NULL",
+            "DROP INDEX leads_email_key",
+            // The status and source filters of the lead list, each read in
+            // list order (creation time, then id).
+            "CREATE INDEX leads_live_status_created_at ON leads (status, created_at, id)
+            WHERE deleted_at IS NULL",
+            "CREATE INDEX leads_live_source_created_at ON leads (source, created_at, id)
+            WHERE deleted_at IS NULL",
+            // Secrets that the server generates for itself. `lead_cursor`
+            // signs the cursors of the lead list. `randomblob` draws from
+            // SQLite's generator, which the operating system seeds.
+            "CREATE TABLE server_secrets (
+            name TEXT PRIMARY KEY NOT NULL,
+            value BLOB NOT NULL CHECK (length(value) >= 32)
+        ) STRICT",
+            "INSERT INTO server_secrets (name, value) VALUES ('lead_cursor', randomblob(32))",
+            // Claims on the idempotency keys of lead submissions. `scope_hash`
+            // is the SHA-256 digest of the caller and the key. `fingerprint`
+            // is the SHA-256 digest of the request body, NULL once the lead
+            // it names is erased. `token` matches the response stored in the
+            // key-value store. `lead_id` is the lead the request created or
+            // collided with. Timestamps are Unix seconds.
+            "CREATE TABLE idempotency_keys (
+            scope_hash BLOB PRIMARY KEY NOT NULL CHECK (length(scope_hash) = 32),
+            fingerprint BLOB CHECK (fingerprint IS NULL OR length(fingerprint) = 32),
+            token TEXT NOT NULL,
+            claimed_at INTEGER NOT NULL,
+            completed_at INTEGER,
+            lead_id TEXT
+        ) STRICT",
+            "CREATE INDEX idempotency_keys_claimed_at ON idempotency_keys (claimed_at)",
+            "CREATE INDEX idempotency_keys_lead_id ON idempotency_keys (lead_id)
+            WHERE lead_id IS NOT NULL",
+        ],
+    },
+    Migration {
+        version: 5,
+        statements: &[
+            // Lead events waiting to be published, in `sequence` order. A
+            // publisher claims a batch with `claim_token` until
+            // `claimed_until_ms` (Unix milliseconds) and deletes what it
+            // published, so only pending events stay. `payload` is the
+            // event's compact JSON, the exact bytes to publish.
+            "CREATE TABLE event_outbox (
+            sequence INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            lead_id TEXT NOT NULL,
+            event_type TEXT NOT NULL
+                CHECK (event_type IN ('lead.created', 'lead.status_updated')),
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            claim_token TEXT,
+            claimed_until_ms INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        ) STRICT",
+            "CREATE INDEX event_outbox_lead_sequence ON event_outbox (lead_id, sequence)",
+            // Webhook targets. `event_types` lists event type names
+            // separated by single spaces. `secret` is the signing secret as
+            // shown at creation, because signing needs the key itself.
+            "CREATE TABLE webhook_subscriptions (
+            id TEXT PRIMARY KEY NOT NULL,
+            url TEXT NOT NULL,
+            event_types TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT",
+            // One row per event and subscription. `payload` is NULL once
+            // the delivery succeeded or failed for good; `next_attempt_at_ms`
+            // is set only while it is pending. Times are Unix milliseconds.
+            "CREATE TABLE webhook_deliveries (
+            id TEXT PRIMARY KEY NOT NULL,
+            subscription_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'succeeded', 'failed')),
+            attempts INTEGER NOT NULL CHECK (attempts >= 0),
+            next_attempt_at_ms INTEGER,
+            claim_token TEXT,
+            claimed_until_ms INTEGER,
+            created_at_ms INTEGER NOT NULL,
+            completed_at_ms INTEGER,
+            CHECK (state <> 'pending' OR (payload IS NOT NULL AND next_attempt_at_ms IS NOT NULL)),
+            UNIQUE (subscription_id, event_id)
+        ) STRICT",
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries
+            (next_attempt_at_ms, created_at_ms) WHERE state = 'pending'",
+            "CREATE INDEX webhook_deliveries_subscription_created ON webhook_deliveries
+            (subscription_id, created_at_ms)",
+            // Every attempt to send a delivery. `status_code` is NULL when no
+            // response arrived, and `error` says what failed.
+            "CREATE TABLE webhook_attempts (
+            delivery_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            attempted_at_ms INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            status_code INTEGER,
+            error TEXT
+        ) STRICT",
+            "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, attempt)",
+            // When the last message that wakes the worker for due retries
+            // was sent, in Unix milliseconds. One row.
+            "CREATE TABLE webhook_retry_nudges (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sent_at_ms INTEGER NOT NULL
+        ) STRICT",
+            "INSERT INTO webhook_retry_nudges (id, sent_at_ms) VALUES (1, 0)",
+        ],
+    },
 ];
 
 /// Schema version that the code in this crate expects.

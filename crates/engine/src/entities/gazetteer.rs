@@ -139,6 +139,10 @@ static PHRASES: &[Phrase] = &[
     (&["end", "of", "year"], EntityType::Date, 0.9),
 ];
 
+/// First words of [`PHRASES`], sorted, so that a token that starts no
+/// phrase is passed over with one binary search.
+static FIRST_WORDS: [&str; PHRASES.len()] = sorted_first_words(PHRASES);
+
 /// Names of months and weekdays, which start a date.
 static CALENDAR_WORDS: &[&str] = &[
     "apr",
@@ -185,7 +189,10 @@ static CALENDAR_WORDS: &[&str] = &[
 pub(super) fn find(document: &Document<'_>, candidates: &mut Vec<Mention>) {
     let tokens = &document.tokens;
     for index in 0..tokens.len() {
-        for (words, kind, confidence) in PHRASES {
+        let starts_phrase = FIRST_WORDS
+            .binary_search(&tokens[index].lower.as_str())
+            .is_ok();
+        for (words, kind, confidence) in PHRASES.iter().filter(|_| starts_phrase) {
             if matches_at(document, index, words) {
                 let last = &tokens[index + words.len() - 1];
                 candidates.push(mention(*kind, tokens[index].start, last.end, *confidence));
@@ -198,6 +205,42 @@ pub(super) fn find(document: &Document<'_>, candidates: &mut Vec<Mention>) {
             candidates.push(mention(EntityType::Date, tokens[index].start, end, 0.9));
         }
     }
+}
+
+/// Collects the first word of each phrase and sorts them by byte order, at
+/// compile time.
+const fn sorted_first_words<const N: usize>(phrases: &[Phrase]) -> [&'static str; N] {
+    let mut words = [""; N];
+    let mut index = 0;
+    while index < N {
+        words[index] = phrases[index].0[0];
+        index += 1;
+    }
+    let mut sorted = 1;
+    while sorted < N {
+        let mut position = sorted;
+        while position > 0 && is_before(words[position], words[position - 1]) {
+            let word = words[position];
+            words[position] = words[position - 1];
+            words[position - 1] = word;
+            position -= 1;
+        }
+        sorted += 1;
+    }
+    words
+}
+
+/// Tells whether `a` sorts before `b` in byte order, as `str::cmp` does.
+const fn is_before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut index = 0;
+    while index < a.len() && index < b.len() {
+        if a[index] != b[index] {
+            return a[index] < b[index];
+        }
+        index += 1;
+    }
+    a.len() < b.len()
 }
 
 fn mention(kind: EntityType, start: usize, end: usize, confidence: f64) -> Mention {
@@ -297,5 +340,12 @@ mod tests {
     #[test]
     fn calendar_words_are_sorted() {
         assert!(CALENDAR_WORDS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn first_words_are_sorted_phrase_starts() {
+        let mut expected: Vec<&str> = PHRASES.iter().map(|(words, _, _)| words[0]).collect();
+        expected.sort_unstable();
+        assert_eq!(FIRST_WORDS.to_vec(), expected);
     }
 }

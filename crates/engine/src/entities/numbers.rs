@@ -67,6 +67,10 @@ static SCALE_WORDS: &[(&str, f64)] = &[("thousand", 1e3), ("million", 1e6), ("bi
 
 /// Parses "1,500", "2.5", "50k", "2M" or "1.2bn" as a number.
 pub fn parse_amount(word: &str) -> Option<f64> {
+    // Stripping a suffix leaves the start, which must be a digit.
+    if !word.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     let lower = word.to_ascii_lowercase();
     let (digits, factor) = if let Some(rest) = lower.strip_suffix("bn") {
         (rest, 1e9)
@@ -223,7 +227,7 @@ fn find_chunks(document: &Document<'_>, candidates: &mut Vec<Mention>) {
             end += 1;
         }
         let (start, stop) = trim_chunk(chars, index, end);
-        if start < stop {
+        if start < stop && may_be_shaped(&chars[start..stop]) {
             let chunk: String = chars[start..stop].iter().collect();
             if let Some((kind, confidence)) = chunk_kind(&chunk) {
                 candidates.push(Mention {
@@ -253,6 +257,13 @@ fn trim_chunk(chars: &[char], mut start: usize, mut end: usize) -> (usize, usize
         end -= 1;
     }
     (start, end)
+}
+
+/// Tells whether a chunk can be a URL, email address or numeric date at
+/// all: URLs start with `http` or `www.` in any case, dates with a digit,
+/// and email addresses contain `@`. Other chunks skip the string checks.
+fn may_be_shaped(chunk: &[char]) -> bool {
+    matches!(chunk.first(), Some('h' | 'H' | 'w' | 'W' | '0'..='9')) || chunk.contains(&'@')
 }
 
 fn chunk_kind(chunk: &str) -> Option<(EntityType, f64)> {

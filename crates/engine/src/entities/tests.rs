@@ -159,3 +159,13 @@ fn topic_names_are_distinct_and_lower_case() {
     let entities = extract("Support was slow. support again? Pricing!");
     assert_eq!(topic_names(&entities), ["support", "pricing"]);
 }
+
+#[test]
+fn topic_names_leave_out_amounts_dates_and_contacts() {
+    let text = "Our CTO Maria Lopez wants the API for 200 users by March 3, \
+                budget $40k. Mail maria@example.com.";
+    let entities = extract(text);
+    assert!(has(text, "200 users", "quantity"));
+    assert!(has(text, "$40k", "money"));
+    assert_eq!(topic_names(&entities), ["api"]);
+}

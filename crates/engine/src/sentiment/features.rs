@@ -5,6 +5,8 @@
 //! marked as negated. Training and scoring both call [`extract`], so the
 //! shipped weights and the evaluation see identical features.
 
+use std::borrow::Cow;
+
 use super::rules::{self, RuleScores};
 use crate::text::{Token, TokenKind, collapse_repeats, tokenize};
 
@@ -76,11 +78,15 @@ impl Features {
 
 /// Extracts the features of a text.
 pub fn extract(text: &str) -> Features {
-    let tokens = tokenize(text);
-    let rules = rules::score(text, &tokens);
+    extract_from_tokens(text, &tokenize(text))
+}
+
+/// Extracts the features of a text already split into `tokens`.
+pub(crate) fn extract_from_tokens(text: &str, tokens: &[Token<'_>]) -> Features {
+    let rules = rules::score(text, tokens);
     Features {
-        dense: dense_features(&rules, tokens.len(), is_informal(text, &tokens)),
-        sparse: sparse_features(&tokens, &rules.negated),
+        dense: dense_features(&rules, tokens.len(), is_informal(text, tokens)),
+        sparse: sparse_features(tokens, &rules.negated),
         token_count: tokens.len(),
         rules,
     }
@@ -137,14 +143,16 @@ fn is_informal(text: &str, tokens: &[Token<'_>]) -> bool {
         })
 }
 
+/// Builds the sorted, distinct sparse keys: `u:term` or `n:term` (negated)
+/// per token, and `b:previous term` per pair of tokens in one sentence.
 fn sparse_features(tokens: &[Token<'_>], negated: &[bool]) -> Vec<String> {
     let mut keys = Vec::with_capacity(tokens.len() * 2);
-    let mut previous: Option<String> = None;
+    let mut previous: Option<Cow<'_, str>> = None;
     for (token, &negated) in tokens.iter().zip(negated) {
         let term = term(token);
-        keys.push(format!("{}:{term}", if negated { 'n' } else { 'u' }));
+        keys.push(key(if negated { "n:" } else { "u:" }, &[&term]));
         if let Some(previous) = &previous {
-            keys.push(format!("b:{previous} {term}"));
+            keys.push(key("b:", &[previous, " ", &term]));
         }
         previous = (!token.ends_sentence).then_some(term);
     }
@@ -153,20 +161,34 @@ fn sparse_features(tokens: &[Token<'_>], negated: &[bool]) -> Vec<String> {
     keys
 }
 
+/// Concatenates a key from its prefix and parts in one allocation.
+fn key(prefix: &str, parts: &[&str]) -> String {
+    let length = prefix.len() + parts.iter().map(|part| part.len()).sum::<usize>();
+    let mut key = String::with_capacity(length);
+    key.push_str(prefix);
+    for part in parts {
+        key.push_str(part);
+    }
+    key
+}
+
 /// The vocabulary form of a token: numbers become `#`, elongated words are
 /// shortened, and emoji and emoticons stay as written.
-fn term(token: &Token<'_>) -> String {
+fn term<'a>(token: &'a Token<'_>) -> Cow<'a, str> {
     if token.kind != TokenKind::Word {
-        return token.lower.clone();
+        return Cow::Borrowed(&token.lower);
     }
     if token
         .lower
         .chars()
         .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
     {
-        return "#".to_owned();
+        return Cow::Borrowed("#");
     }
-    collapse_repeats(&token.lower, 2).unwrap_or_else(|| token.lower.clone())
+    match collapse_repeats(&token.lower, 2) {
+        Some(collapsed) => Cow::Owned(collapsed),
+        None => Cow::Borrowed(&token.lower),
+    }
 }
 
 #[cfg(test)]

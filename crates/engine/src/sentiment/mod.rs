@@ -11,6 +11,8 @@ mod weights;
 
 use cloudvelous_contract::Sentiment;
 
+use crate::text::{Token, tokenize};
+
 pub use model::Polarity;
 
 /// Evidence of each polarity (in lexicon valence units, before contrast
@@ -38,7 +40,12 @@ pub struct SentimentAnalysis {
 
 /// Analyses the sentiment of a text with the shipped weights.
 pub fn analyze(text: &str) -> SentimentAnalysis {
-    let features = features::extract(text);
+    analyze_tokens(text, &tokenize(text))
+}
+
+/// Analyses the sentiment of a text already split into `tokens`.
+pub(crate) fn analyze_tokens(text: &str, tokens: &[Token<'_>]) -> SentimentAnalysis {
+    let features = features::extract_from_tokens(text, tokens);
     if features.token_count == 0 {
         return SentimentAnalysis {
             label: Sentiment::Neutral,

@@ -13,6 +13,7 @@
 
 use super::features::{DENSE_FEATURES, Features};
 use super::weights;
+use crate::hash_table::{self, Slot};
 
 /// Lower bound of the positive class: a score above it is positive.
 pub const POSITIVE_THRESHOLD: f64 = 0.05;
@@ -76,6 +77,10 @@ pub trait Weights {
 /// The weights compiled into the engine.
 pub struct ShippedWeights;
 
+/// [`weights::SPARSE`] as a hash table.
+static SPARSE_TABLE: [Slot; hash_table::slot_count(weights::SPARSE.len())] =
+    hash_table::build(weights::SPARSE);
+
 impl Weights for ShippedWeights {
     fn bias(&self) -> f64 {
         weights::BIAS
@@ -86,9 +91,7 @@ impl Weights for ShippedWeights {
     }
 
     fn sparse(&self, key: &str) -> f64 {
-        weights::SPARSE
-            .binary_search_by(|(candidate, _)| (*candidate).cmp(key))
-            .map_or(0.0, |index| f64::from(weights::SPARSE[index].1))
+        hash_table::get(&SPARSE_TABLE, key).map_or(0.0, f64::from)
     }
 
     fn calibration(&self) -> &[[f64; CALIBRATION_INPUTS]; 3] {

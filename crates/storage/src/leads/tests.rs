@@ -214,7 +214,7 @@ fn duplicate_id_is_conflict() {
 }
 
 #[test]
-fn duplicate_email_key_inserts_nothing() {
+fn duplicate_email_key_is_rejected_by_index() {
     let database = migrated_database();
     let first = insert_parameters(
         &minimal_lead(),
@@ -228,7 +228,13 @@ fn duplicate_email_key_inserts_nothing() {
     );
 
     assert_eq!(insert(&database, &first).unwrap(), 1);
-    assert_eq!(insert(&database, &second).unwrap(), 0);
+    let message = insert(&database, &second).unwrap_err().to_string();
+    let error = StorageError::from(spin_sdk::sqlite::Error::Io(message));
+    assert!(is_email_key_clash(&error), "{error:?}");
+    let count: i64 = database
+        .query_row("SELECT COUNT(*) FROM leads", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
 
     let mut statement = database.prepare(SELECT_LEAD_ID_BY_EMAIL_KEY).unwrap();
     let key = minimal_lead().email.comparison_key();
@@ -349,12 +355,57 @@ fn email_key_lookup_uses_index() {
     let database = migrated_database();
     let plan: String = database
         .query_row(
-            "EXPLAIN QUERY PLAN SELECT id FROM leads WHERE email_key = ?",
+            &format!("EXPLAIN QUERY PLAN {SELECT_LEAD_ID_BY_EMAIL_KEY}"),
             ["ada@example.com"],
             |row| row.get(3),
         )
         .unwrap();
-    assert!(plan.contains("leads_email_key"), "{plan}");
+    assert!(plan.contains("leads_live_email_key"), "{plan}");
+}
+
+#[test]
+fn email_key_clash_differs_from_id_clash() {
+    let email = StorageError::Conflict(format!("{EMAIL_KEY_CLASH} (code 2067)"));
+    let id = StorageError::Conflict("UNIQUE constraint failed: leads.id".to_owned());
+    assert!(is_email_key_clash(&email));
+    assert!(!is_email_key_clash(&id));
+    assert!(!is_email_key_clash(&StorageError::Statement(
+        EMAIL_KEY_CLASH.to_owned()
+    )));
+}
+
+#[test]
+fn casing_of_first_email_does_not_matter() {
+    for (first, second) in [
+        ("Dana.Reyes@Example.COM", "dana.reyes@example.com"),
+        ("dana.reyes@example.com", "Dana.Reyes@Example.COM"),
+    ] {
+        let database = migrated_database();
+        let mut parameters = insert_parameters(
+            &minimal_lead(),
+            &lead_id("lead_0123456789abcdef"),
+            created_at(),
+        );
+        let email = cloudvelous_domain::Email::parse(first).unwrap();
+        parameters[parameter_index("email")] = Value::from(first);
+        parameters[parameter_index("email_key")] = Value::from(email.comparison_key());
+        insert(&database, &parameters).unwrap();
+
+        let email = cloudvelous_domain::Email::parse(second).unwrap();
+        parameters[parameter_index("id")] = Value::from("lead_fedcba9876543210");
+        parameters[parameter_index("email")] = Value::from(second);
+        parameters[parameter_index("email_key")] = Value::from(email.comparison_key());
+        let error = insert(&database, &parameters).unwrap_err().to_string();
+        assert!(
+            error.contains(EMAIL_KEY_CLASH),
+            "{first} then {second}: {error}"
+        );
+
+        let stored: String = database
+            .query_row("SELECT email FROM leads", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(stored, first);
+    }
 }
 
 #[test]

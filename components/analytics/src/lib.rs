@@ -6,7 +6,10 @@
 //! the storage crate keeps beside the leads, so a report costs one row per
 //! day and group whatever the number of leads.
 //!
-//! The route needs `read:analytics` and spends the caller's budget of the
+//! `GET /api/analytics/sentiment?lead_id=` reports the tone and topics of a
+//! stored lead's notes, computed by the text-analysis engine.
+//!
+//! Both routes need `read:analytics` and spend the caller's budget of the
 //! `analytics` route group. Every response is built whole, so it carries
 //! `Content-Length`, and every response carries `X-Request-Id`.
 

@@ -1,5 +1,6 @@
 //! Persistence on Spin's SQLite interface: leads, their daily counts, API
-//! keys and the rate-limit log.
+//! keys, the rate-limit log, the outbox of lead events, and webhook
+//! subscriptions with their deliveries.
 //!
 //! [`Database::open`] opens the `default` database and brings its schema up
 //! to date, so a fresh deployment needs no separate setup step. Under Spin

@@ -357,6 +357,7 @@ async fn serve_auth_comparison(kind: CredentialKind) -> Result<Served> {
         ("bootstrap_api_key", api_key),
         ("redis_address", REDIS_ADDRESS.to_string()),
         ("redis_key_prefix", redis_key_prefix.clone()),
+        ("events_channel", format!("{redis_key_prefix}.lead-events")),
     ];
     for (name, value) in variables {
         authenticated.variables.insert(name.to_string(), value);
@@ -368,6 +369,20 @@ async fn serve_auth_comparison(kind: CredentialKind) -> Result<Served> {
     unauthenticated
         .source_overrides
         .insert("leads".to_string(), unauthenticated_leads_source()?);
+    // Both apps publish each lead's event to Redis after the insert, so the
+    // ratio compares authentication and rate limiting alone.
+    let unauthenticated_prefix = unauthenticated_state.redis_key_prefix();
+    let variables = [
+        ("redis_address", REDIS_ADDRESS.to_string()),
+        ("redis_key_prefix", unauthenticated_prefix.clone()),
+        (
+            "events_channel",
+            format!("{unauthenticated_prefix}.lead-events"),
+        ),
+    ];
+    for (name, value) in variables {
+        unauthenticated.variables.insert(name.to_string(), value);
+    }
     let (unauthenticated_addr, unauthenticated_server) = serve(&unauthenticated).await?;
 
     Ok(Served {

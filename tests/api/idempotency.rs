@@ -210,8 +210,11 @@ async fn server_error_is_not_stored() {
     let body = minimal_lead();
     expect_created_id(&post_with_key(&app, "warm-up", &minimal_lead()).await);
     app.db()
-        .execute_batch("ALTER TABLE leads RENAME TO leads_hidden")
-        .expect("hide the leads table");
+        .execute_batch(
+            "CREATE TRIGGER refuse_leads BEFORE INSERT ON leads \
+             BEGIN SELECT RAISE(ABORT, 'the disk is full'); END",
+        )
+        .expect("make lead inserts fail");
 
     let failed = post_with_key(&app, "retry-me", &body).await;
     assert!(failed.status.is_server_error(), "{}", failed.text());
@@ -224,8 +227,8 @@ async fn server_error_is_not_stored() {
     assert_eq!(claims, 1, "only the warm-up's claim stays");
 
     app.db()
-        .execute_batch("ALTER TABLE leads_hidden RENAME TO leads")
-        .expect("restore the leads table");
+        .execute_batch("DROP TRIGGER refuse_leads")
+        .expect("let lead inserts succeed again");
     let retried = post_with_key(&app, "retry-me", &body).await;
     expect_created_id(&retried);
     assert_eq!(retried.header("idempotent-replayed"), None);

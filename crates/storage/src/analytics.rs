@@ -3,8 +3,9 @@
 //! of days reads one row per day and group instead of every lead.
 //!
 //! Every write that creates a lead or changes its status adjusts the counts
-//! in the same transaction, through [`add_to_daily_count`] and
-//! [`move_between_daily_counts`]. Deleting a lead keeps its row in `leads`
+//! atomically with it: the insert through the trigger of the
+//! `lead_submissions` view, a status change through
+//! [`move_between_daily_counts`] in its transaction. Deleting a lead keeps its row in `leads`
 //! and never touches the counts, so erased leads stay counted.
 //! [`Database::rebuild_lead_daily_counts`] recounts the table from `leads`.
 

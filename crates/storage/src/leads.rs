@@ -4,18 +4,23 @@ use cloudvelous_contract::{Lead, LeadSource, LeadStatus};
 use cloudvelous_domain::{LeadId, NewLead, Timestamp};
 use spin_sdk::sqlite::Value;
 
-use crate::analytics::{add_to_daily_count, unix_day};
-use crate::outbox;
+use crate::analytics::unix_day;
+use crate::outbox::{self, CreatedEvent};
 use crate::row::RowReader;
-use crate::sql::{query, write_transaction};
+use crate::sql::query;
+use crate::webhooks::now_ms;
 use crate::{Database, StorageError};
 
-/// Inserts a lead. The unique index `leads_live_email_key` on the email key
-/// of live leads rejects a duplicate inside the insert itself, so two
-/// concurrent requests with the same email cannot both succeed.
-const INSERT_LEAD: &str = "INSERT INTO leads \
-    (id, name, email, email_key, phone, company, source, status, notes, created_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/// Inserts a lead with status `new`, adds it to its daily count and stores
+/// its `lead.created` event and webhook deliveries, through the trigger of
+/// the `lead_submissions` view. The unique index `leads_live_email_key` on
+/// the email key of live leads rejects a duplicate inside the statement
+/// itself, so two concurrent requests with the same email cannot both
+/// succeed.
+const INSERT_LEAD: &str = "INSERT INTO lead_submissions \
+    (id, name, email, email_key, phone, company, source, notes, created_at, \
+     day, event_id, event_payload, created_at_ms) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 /// SQLite's message names the indexed column of the unique index that an
 /// insert breaks, whether the index is partial or not.
@@ -33,10 +38,12 @@ impl Database {
     /// Inserts `lead` under `id` with status `new` and returns the stored
     /// lead.
     ///
-    /// The insert, the increment of the lead's daily count and the
-    /// `lead.created` event in the outbox run in one `BEGIN IMMEDIATE`
-    /// transaction, so neither the count nor the events can drift from the
-    /// leads. A live lead with the same email comparison key is a
+    /// One statement writes the lead, the increment of its daily count, its
+    /// `lead.created` event in the outbox and the event's webhook
+    /// deliveries. Neither the counts nor the events can therefore drift
+    /// from the leads, and the write lock is held for a single host call.
+    /// A live lead
+    /// with the same email comparison key is a
     /// [`StorageError::DuplicateEmail`], and an `id` that already exists is
     /// a [`StorageError::Conflict`].
     pub async fn insert_lead(
@@ -45,16 +52,10 @@ impl Database {
         id: LeadId,
         created_at: Timestamp,
     ) -> Result<Lead, StorageError> {
-        let parameters = insert_parameters(&lead, &id, created_at);
-        let outcome = write_transaction(&self.connection, async |connection| {
-            query(connection, INSERT_LEAD, parameters).await?;
-            let day = unix_day(created_at);
-            add_to_daily_count(connection, day, lead.source, LeadStatus::New, 1).await?;
-            outbox::enqueue_lead_created(connection, &id, &lead, created_at).await
-        })
-        .await;
-        match outcome {
-            Ok(()) => Ok(lead.into_lead(id, created_at)),
+        let event = outbox::lead_created_event(&id, &lead, created_at)?;
+        let parameters = insert_parameters(&lead, &id, created_at, event);
+        match query(&self.connection, INSERT_LEAD, parameters).await {
+            Ok(_) => Ok(lead.into_lead(id, created_at)),
             Err(error) if is_email_key_clash(&error) => {
                 Err(self.duplicate_of(lead.email.comparison_key()).await)
             }
@@ -101,10 +102,15 @@ fn is_email_key_clash(error: &StorageError) -> bool {
     matches!(error, StorageError::Conflict(message) if message.contains(EMAIL_KEY_CLASH))
 }
 
-/// Parameters of [`INSERT_LEAD`] for a new lead, which starts with status
-/// `new`. `email_key` is the email's duplicate-comparison key, while `email`
+/// Parameters of [`INSERT_LEAD`] for a new lead and its `lead.created`
+/// event. `email_key` is the email's duplicate-comparison key, while `email`
 /// keeps the address as the client sent it.
-fn insert_parameters(lead: &NewLead, id: &LeadId, created_at: Timestamp) -> Vec<Value> {
+fn insert_parameters(
+    lead: &NewLead,
+    id: &LeadId,
+    created_at: Timestamp,
+    event: CreatedEvent,
+) -> Vec<Value> {
     vec![
         Value::from(id.as_str()),
         Value::from(lead.name.as_str()),
@@ -113,9 +119,12 @@ fn insert_parameters(lead: &NewLead, id: &LeadId, created_at: Timestamp) -> Vec<
         Value::from(lead.phone.as_ref().map(|phone| phone.as_str())),
         Value::from(lead.company.as_ref().map(|company| company.as_str())),
         Value::from(lead.source.as_str()),
-        Value::from(LeadStatus::New.as_str()),
         Value::from(lead.notes.as_ref().map(|notes| notes.as_str())),
         Value::Integer(created_at.unix_seconds()),
+        Value::Integer(unix_day(created_at)),
+        Value::Text(event.id),
+        Value::Text(event.payload),
+        Value::Integer(now_ms()),
     ]
 }
 

@@ -96,9 +96,7 @@ pub(crate) async fn enqueue(
     connection: &Connection,
     event: &LeadEvent,
 ) -> Result<(), StorageError> {
-    let payload = event.to_json().map_err(|error| {
-        StorageError::Statement(format!("serialising event {} failed: {error}", event.id()))
-    })?;
+    let payload = serialise(event)?;
     let lead_id = match event {
         LeadEvent::Created(created) => created.data.lead_id.as_str(),
         LeadEvent::StatusUpdated(updated) => updated.data.lead_id.as_str(),
@@ -114,14 +112,21 @@ pub(crate) async fn enqueue(
     create_deliveries(connection, event.id(), event.event_type(), &payload).await
 }
 
-/// Stores the `lead.created` event of the lead `id`, inside the caller's
-/// write transaction.
-pub(crate) async fn enqueue_lead_created(
-    connection: &Connection,
+/// A `lead.created` event ready for the outbox.
+pub(crate) struct CreatedEvent {
+    /// The event's id.
+    pub id: String,
+    /// The event as compact JSON, the exact bytes to publish.
+    pub payload: String,
+}
+
+/// Builds the `lead.created` event of the lead `id`, created at
+/// `created_at`. The lead's insert stores it.
+pub(crate) fn lead_created_event(
     id: &LeadId,
     lead: &NewLead,
     created_at: Timestamp,
-) -> Result<(), StorageError> {
+) -> Result<CreatedEvent, StorageError> {
     let event = LeadEvent::Created(LeadCreatedEvent {
         id: generate_event_id()?,
         timestamp: created_at.unix_seconds(),
@@ -132,7 +137,11 @@ pub(crate) async fn enqueue_lead_created(
             source: lead.source,
         },
     });
-    enqueue(connection, &event).await
+    let payload = serialise(&event)?;
+    Ok(CreatedEvent {
+        id: event.id().to_owned(),
+        payload,
+    })
 }
 
 /// Stores the `lead.status_updated` event of a status change of the lead
@@ -156,6 +165,13 @@ pub(crate) async fn enqueue_status_updated(
         },
     });
     enqueue(connection, &event).await
+}
+
+/// Serialises `event` as compact JSON in the contract's field order.
+fn serialise(event: &LeadEvent) -> Result<String, StorageError> {
+    event.to_json().map_err(|error| {
+        StorageError::Statement(format!("serialising event {} failed: {error}", event.id()))
+    })
 }
 
 /// Generates an event id: `evt_` and 24 random letters and digits.

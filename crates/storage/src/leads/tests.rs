@@ -82,8 +82,23 @@ fn created_at() -> Timestamp {
     Timestamp::from_unix_seconds(1_760_783_400)
 }
 
+/// Parameters of [`INSERT_LEAD`] for `lead` under `id`, with a fresh
+/// `lead.created` event.
+fn submission(lead: &NewLead, id: &LeadId) -> Vec<Value> {
+    let event = outbox::lead_created_event(id, lead, created_at()).unwrap();
+    insert_parameters(lead, id, created_at(), event)
+}
+
 fn insert_new(database: &rusqlite::Connection, lead: &NewLead, id: &LeadId) {
-    insert(database, &insert_parameters(lead, id, created_at())).unwrap();
+    insert(database, &submission(lead, id)).unwrap();
+}
+
+fn count_rows(database: &rusqlite::Connection, table: &str) -> i64 {
+    database
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
 }
 
 fn stored(lead: &NewLead, id: &LeadId) -> Lead {
@@ -100,9 +115,12 @@ fn parameter_index(column: &str) -> usize {
         "phone",
         "company",
         "source",
-        "status",
         "notes",
         "created_at",
+        "day",
+        "event_id",
+        "event_payload",
+        "created_at_ms",
     ];
     columns.iter().position(|name| *name == column).unwrap()
 }
@@ -203,7 +221,7 @@ fn deleted_lead_is_not_found() {
 fn duplicate_id_is_conflict() {
     let database = migrated_database();
     let id = lead_id("lead_0123456789abcdef");
-    let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
+    let mut parameters = submission(&minimal_lead(), &id);
     insert(&database, &parameters).unwrap();
     parameters[parameter_index("email_key")] = Value::from("other@example.com");
 
@@ -216,18 +234,10 @@ fn duplicate_id_is_conflict() {
 #[test]
 fn duplicate_email_key_is_rejected_by_index() {
     let database = migrated_database();
-    let first = insert_parameters(
-        &minimal_lead(),
-        &lead_id("lead_0123456789abcdef"),
-        created_at(),
-    );
-    let second = insert_parameters(
-        &minimal_lead(),
-        &lead_id("lead_fedcba9876543210"),
-        created_at(),
-    );
+    let first = submission(&minimal_lead(), &lead_id("lead_0123456789abcdef"));
+    let second = submission(&minimal_lead(), &lead_id("lead_fedcba9876543210"));
 
-    assert_eq!(insert(&database, &first).unwrap(), 1);
+    insert(&database, &first).unwrap();
     let message = insert(&database, &second).unwrap_err().to_string();
     let error = StorageError::from(spin_sdk::sqlite::Error::Io(message));
     assert!(is_email_key_clash(&error), "{error:?}");
@@ -245,11 +255,7 @@ fn duplicate_email_key_is_rejected_by_index() {
 #[test]
 fn deleted_lead_frees_its_email_key() {
     let database = migrated_database();
-    let first = insert_parameters(
-        &minimal_lead(),
-        &lead_id("lead_0123456789abcdef"),
-        created_at(),
-    );
+    let first = submission(&minimal_lead(), &lead_id("lead_0123456789abcdef"));
     insert(&database, &first).unwrap();
     database
         .execute(
@@ -258,12 +264,9 @@ fn deleted_lead_frees_its_email_key() {
         )
         .unwrap();
 
-    let second = insert_parameters(
-        &minimal_lead(),
-        &lead_id("lead_fedcba9876543210"),
-        created_at(),
-    );
-    assert_eq!(insert(&database, &second).unwrap(), 1);
+    let second = submission(&minimal_lead(), &lead_id("lead_fedcba9876543210"));
+    insert(&database, &second).unwrap();
+    assert_eq!(count_rows(&database, "leads"), 2);
 }
 
 #[test]
@@ -271,7 +274,7 @@ fn every_contract_source_is_accepted() {
     let database = migrated_database();
     for (number, source) in LeadSource::ALL.into_iter().enumerate() {
         let id = lead_id(&format!("lead_source{number:011}"));
-        let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
+        let mut parameters = submission(&minimal_lead(), &id);
         parameters[parameter_index("source")] = Value::from(source.as_str());
         parameters[parameter_index("email_key")] =
             Value::from(format!("source{number}@example.com"));
@@ -285,14 +288,12 @@ fn every_contract_source_is_accepted() {
 #[test]
 fn every_contract_status_is_accepted() {
     let database = migrated_database();
-    for (number, status) in LeadStatus::ALL.into_iter().enumerate() {
-        let id = lead_id(&format!("lead_status{number:011}"));
-        let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
-        parameters[parameter_index("status")] = Value::from(status.as_str());
-        parameters[parameter_index("email_key")] =
-            Value::from(format!("status{number}@example.com"));
-
-        insert(&database, &parameters).unwrap();
+    let id = lead_id("lead_0123456789abcdef");
+    insert_new(&database, &minimal_lead(), &id);
+    for status in LeadStatus::ALL {
+        database
+            .execute("UPDATE leads SET status = ?", [status.as_str()])
+            .unwrap();
         let decoded = decode_lead(&select(&database, id.as_str()).unwrap()).unwrap();
         assert_eq!(decoded.status, status);
     }
@@ -302,7 +303,7 @@ fn every_contract_status_is_accepted() {
 fn schema_rejects_unknown_source() {
     let database = migrated_database();
     let id = lead_id("lead_0123456789abcdef");
-    let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
+    let mut parameters = submission(&minimal_lead(), &id);
     parameters[parameter_index("source")] = Value::from("Website");
 
     let error = insert(&database, &parameters).unwrap_err();
@@ -315,11 +316,15 @@ fn schema_rejects_unknown_source() {
 #[test]
 fn schema_rejects_unknown_status() {
     let database = migrated_database();
-    let id = lead_id("lead_0123456789abcdef");
-    let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
-    parameters[parameter_index("status")] = Value::from("pending");
+    insert_new(
+        &database,
+        &minimal_lead(),
+        &lead_id("lead_0123456789abcdef"),
+    );
 
-    let error = insert(&database, &parameters).unwrap_err();
+    let error = database
+        .execute("UPDATE leads SET status = 'pending'", [])
+        .unwrap_err();
     assert!(
         error.to_string().contains("CHECK constraint failed"),
         "{error}"
@@ -327,10 +332,172 @@ fn schema_rejects_unknown_status() {
 }
 
 #[test]
+fn insert_counts_the_lead_and_stores_its_event() {
+    let database = migrated_database();
+    let (lead, id) = (full_lead(), lead_id("lead_0123456789abcdef"));
+    let parameters = submission(&lead, &id);
+    insert(&database, &parameters).unwrap();
+
+    let (day, source, status, count): (i64, String, String, i64) = database
+        .query_row(
+            "SELECT day, source, status, count FROM lead_daily_counts",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(day, unix_day(created_at()));
+    assert_eq!(
+        (source.as_str(), status.as_str(), count),
+        ("referral", "new", 1)
+    );
+
+    let (event_id, lead_id_column, event_type, payload, at): (String, String, String, String, i64) =
+        database
+            .query_row(
+                "SELECT id, lead_id, event_type, payload, created_at FROM event_outbox",
+                [],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
+            )
+            .unwrap();
+    assert_eq!(
+        Value::Text(event_id.clone()),
+        parameters[parameter_index("event_id")]
+    );
+    assert!(event_id.starts_with(outbox::EVENT_ID_PREFIX), "{event_id}");
+    assert_eq!(lead_id_column, id.as_str());
+    assert_eq!(event_type, "lead.created");
+    assert_eq!(at, created_at().unix_seconds());
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["id"], json!(event_id));
+    assert_eq!(payload["event"], json!("lead.created"));
+    assert_eq!(payload["data"]["lead_id"], json!(id.as_str()));
+    assert_eq!(payload["data"]["email"], json!("Ada.Lovelace@Example.COM"));
+}
+
+#[test]
+fn insert_adds_to_an_existing_daily_count() {
+    let database = migrated_database();
+    insert_new(
+        &database,
+        &minimal_lead(),
+        &lead_id("lead_0123456789abcdef"),
+    );
+    let mut second = submission(&full_lead(), &lead_id("lead_fedcba9876543210"));
+    second[parameter_index("source")] = Value::from("website");
+    insert(&database, &second).unwrap();
+
+    let count: i64 = database
+        .query_row(
+            "SELECT count FROM lead_daily_counts WHERE source = 'website' AND status = 'new'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(count, 2);
+    assert_eq!(count_rows(&database, "lead_daily_counts"), 1);
+    assert_eq!(count_rows(&database, "event_outbox"), 2);
+}
+
+#[test]
+fn insert_creates_deliveries_for_lead_created_subscriptions_only() {
+    let database = migrated_database();
+    for (id, event_types) in [
+        ("whk_created", "lead.created"),
+        ("whk_both", "lead.status_updated lead.created"),
+        ("whk_status", "lead.status_updated"),
+    ] {
+        database
+            .execute(
+                "INSERT INTO webhook_subscriptions (id, url, event_types, secret, created_at) \
+                 VALUES (?1, 'https://hooks.example.com/', ?2, 'whsec_x', 0)",
+                [id, event_types],
+            )
+            .unwrap();
+    }
+    let parameters = submission(&minimal_lead(), &lead_id("lead_0123456789abcdef"));
+    insert(&database, &parameters).unwrap();
+
+    let mut statement = database
+        .prepare(
+            "SELECT subscription_id, event_id, payload, state, created_at_ms \
+             FROM webhook_deliveries ORDER BY subscription_id",
+        )
+        .unwrap();
+    let rows: Vec<(String, String, String, String, i64)> = statement
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let subscriptions: Vec<&str> = rows.iter().map(|row| row.0.as_str()).collect();
+    assert_eq!(subscriptions, ["whk_both", "whk_created"]);
+    for (_, event_id, payload, state, created_at_ms) in &rows {
+        assert_eq!(
+            &Value::Text(event_id.clone()),
+            &parameters[parameter_index("event_id")]
+        );
+        assert_eq!(
+            &Value::Text(payload.clone()),
+            &parameters[parameter_index("event_payload")]
+        );
+        assert_eq!(state, "pending");
+        assert_eq!(
+            &Value::Integer(*created_at_ms),
+            &parameters[parameter_index("created_at_ms")]
+        );
+    }
+}
+
+#[test]
+fn rejected_insert_leaves_no_count_event_or_delivery() {
+    let database = migrated_database();
+    database
+        .execute(
+            "INSERT INTO webhook_subscriptions (id, url, event_types, secret, created_at) \
+             VALUES ('whk_created', 'https://hooks.example.com/', 'lead.created', 'whsec_x', 0)",
+            [],
+        )
+        .unwrap();
+    insert_new(
+        &database,
+        &minimal_lead(),
+        &lead_id("lead_0123456789abcdef"),
+    );
+
+    let duplicate = submission(&minimal_lead(), &lead_id("lead_fedcba9876543210"));
+    insert(&database, &duplicate).unwrap_err();
+
+    assert_eq!(count_rows(&database, "leads"), 1);
+    assert_eq!(count_rows(&database, "event_outbox"), 1);
+    assert_eq!(count_rows(&database, "webhook_deliveries"), 1);
+    let count: i64 = database
+        .query_row("SELECT SUM(count) FROM lead_daily_counts", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[test]
 fn schema_requires_name_of_live_lead() {
     let database = migrated_database();
     let id = lead_id("lead_0123456789abcdef");
-    let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
+    let mut parameters = submission(&minimal_lead(), &id);
     parameters[parameter_index("name")] = Value::Null;
 
     let error = insert(&database, &parameters).unwrap_err();
@@ -344,7 +511,7 @@ fn schema_requires_name_of_live_lead() {
 fn schema_rejects_text_timestamp() {
     let database = migrated_database();
     let id = lead_id("lead_0123456789abcdef");
-    let mut parameters = insert_parameters(&minimal_lead(), &id, created_at());
+    let mut parameters = submission(&minimal_lead(), &id);
     parameters[parameter_index("created_at")] = Value::from("2025-10-18T10:30:00Z");
 
     assert!(insert(&database, &parameters).is_err());
@@ -381,11 +548,7 @@ fn casing_of_first_email_does_not_matter() {
         ("dana.reyes@example.com", "Dana.Reyes@Example.COM"),
     ] {
         let database = migrated_database();
-        let mut parameters = insert_parameters(
-            &minimal_lead(),
-            &lead_id("lead_0123456789abcdef"),
-            created_at(),
-        );
+        let mut parameters = submission(&minimal_lead(), &lead_id("lead_0123456789abcdef"));
         let email = cloudvelous_domain::Email::parse(first).unwrap();
         parameters[parameter_index("email")] = Value::from(first);
         parameters[parameter_index("email_key")] = Value::from(email.comparison_key());

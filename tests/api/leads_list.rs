@@ -449,7 +449,7 @@ async fn allow_lists_new_methods() {
         ("/api/leads", "GET, HEAD, POST, OPTIONS"),
         (
             "/api/leads/lead_abcdefghijklmnop",
-            "GET, HEAD, DELETE, OPTIONS",
+            "GET, HEAD, PATCH, DELETE, OPTIONS",
         ),
     ];
 

@@ -28,6 +28,7 @@ mod leads;
 mod leads_duplicates;
 mod leads_list;
 mod leads_paging;
+mod leads_update;
 mod rate_limits;
 mod scopes;
 mod secrets;

@@ -153,6 +153,7 @@ pub(crate) async fn delete_lead(
         .map_err(|error| ApiError::Internal(anyhow::Error::new(error)))
 }
 
-fn lead_not_found(id: &str) -> ApiError {
+/// Builds the `404` for a lead id that is malformed, unknown or deleted.
+pub(crate) fn lead_not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("Lead '{id}' not found"))
 }

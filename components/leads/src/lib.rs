@@ -1,8 +1,8 @@
 //! Spin HTTP component for lead ingestion (`/api/leads…`) and the public
 //! health check (`/health`).
 //!
-//! The lead routes need credentials: `write:leads` to create or delete a
-//! lead and `read:leads` to list leads or read one. They share the caller's
+//! The lead routes need credentials: `write:leads` to create, update or
+//! delete a lead and `read:leads` to list leads or read one. They share the caller's
 //! budget of the `leads` route group, and `/health` spends the client
 //! address's budget of the `health` group. The manifest also routes every path that no other
 //! component claims here, so unknown paths get the JSON error envelope
@@ -17,10 +17,13 @@ mod health;
 mod idempotency;
 mod leads;
 mod list;
+mod update;
 
 use bytes::Bytes;
-use cloudvelous_auth::Scope;
-use cloudvelous_gateway::{Caller, Reply, RequestLine, RouteGroup, protected, public};
+use cloudvelous_auth::{Grants, Scope};
+use cloudvelous_gateway::{
+    Caller, Reply, RequestLine, RouteGroup, protected, protected_with_grants, public,
+};
 use cloudvelous_http_kit::{ApiError, RequestId, options_response};
 use cloudvelous_storage::{Database, StorageError};
 use http::{Method, Response};
@@ -35,7 +38,13 @@ const COMPONENT: &str = "leads";
 const COLLECTION_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
 
 /// Methods of `/api/leads/{id}`.
-const ITEM_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::DELETE, Method::OPTIONS];
+const ITEM_METHODS: &[Method] = &[
+    Method::GET,
+    Method::HEAD,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
 
 /// Methods of `/health`.
 const READ_ONLY_METHODS: &[Method] = &[Method::GET, Method::HEAD, Method::OPTIONS];
@@ -79,6 +88,7 @@ enum Route<'a> {
     ListLeads,
     CreateLead,
     GetLead(&'a str),
+    UpdateLead(&'a str),
     DeleteLead(&'a str),
     Health,
 }
@@ -145,6 +155,20 @@ async fn dispatch(request: Request, path: &str, request_id: &RequestId) -> Reply
             )
             .await
         }
+        Route::UpdateLead(id) => {
+            let handler = async |database: &Database, caller: &Caller, grants: Grants| {
+                update::update_lead(id, &parts, body, database, caller, grants, request_id).await
+            };
+            protected_with_grants(
+                COMPONENT,
+                headers,
+                RouteGroup::Leads,
+                Scope::WriteLeads,
+                request_id,
+                handler,
+            )
+            .await
+        }
         Route::DeleteLead(id) => {
             let query = parts.uri.query();
             let handler = async |database: &Database, _: &Caller| {
@@ -197,6 +221,7 @@ fn match_route<'a>(path: &'a str, method: &Method) -> Result<Route<'a>, EarlyAns
         (Endpoint::Leads, &Method::GET | &Method::HEAD) => Ok(Route::ListLeads),
         (Endpoint::Leads, &Method::POST) => Ok(Route::CreateLead),
         (Endpoint::Lead(id), &Method::GET | &Method::HEAD) => Ok(Route::GetLead(id)),
+        (Endpoint::Lead(id), &Method::PATCH) => Ok(Route::UpdateLead(id)),
         (Endpoint::Lead(id), &Method::DELETE) => Ok(Route::DeleteLead(id)),
         (Endpoint::Health, &Method::GET | &Method::HEAD) => Ok(Route::Health),
         (endpoint, &Method::OPTIONS) => Err(EarlyAnswer::Options(endpoint.allowed_methods())),
@@ -272,6 +297,10 @@ mod tests {
             Ok(Route::GetLead("lead_abc"))
         ));
         assert!(matches!(
+            match_route(lead, &Method::PATCH),
+            Ok(Route::UpdateLead("lead_abc"))
+        ));
+        assert!(matches!(
             match_route(lead, &Method::DELETE),
             Ok(Route::DeleteLead("lead_abc"))
         ));
@@ -282,6 +311,8 @@ mod tests {
         for (path, method) in [
             ("/api/leads", Method::DELETE),
             ("/api/leads", Method::PUT),
+            ("/api/leads", Method::PATCH),
+            ("/api/leads/lead_abc", Method::PUT),
             ("/api/leads/lead_abc", Method::POST),
             ("/health", Method::DELETE),
         ] {
@@ -305,7 +336,7 @@ mod tests {
         );
         assert_eq!(
             allow_header(Endpoint::Lead("lead_x").allowed_methods()),
-            "GET, HEAD, DELETE, OPTIONS"
+            "GET, HEAD, PATCH, DELETE, OPTIONS"
         );
     }
 }

@@ -4,6 +4,7 @@ use cloudvelous_contract::{LeadSource, LeadStatus};
 use sha2::{Digest, Sha256};
 
 use crate::field::{FieldError, InvalidValue};
+use crate::lead_status::parse_status;
 use crate::query_string::{QueryParameter, UNKNOWN_PARAMETER, split_query};
 use crate::time_bound::{parse_lower_bound, parse_upper_bound};
 use crate::{Email, Timestamp};
@@ -14,8 +15,6 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 const INVALID_LIMIT: InvalidValue = InvalidValue::new("must be a whole number from 1 to 200");
-const INVALID_STATUS: InvalidValue =
-    InvalidValue::new("must be one of: new, contacted, qualified, converted, lost");
 const INVALID_SOURCE: InvalidValue =
     InvalidValue::new("must be one of: website, social, referral, email, phone");
 
@@ -215,10 +214,6 @@ fn parse_value<T>(
     parse(&value)
         .map_err(|error| errors.push(error.for_field(name)))
         .ok()
-}
-
-fn parse_status(text: &str) -> Result<LeadStatus, InvalidValue> {
-    LeadStatus::parse(text).ok_or(INVALID_STATUS)
 }
 
 fn parse_source(text: &str) -> Result<LeadSource, InvalidValue> {

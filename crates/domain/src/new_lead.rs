@@ -1,22 +1,22 @@
 //! The body of a lead submission.
 
 use cloudvelous_contract::{Lead, LeadSource, LeadStatus};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::field::{FieldError, InvalidValue};
+use crate::lead_fields::{SET_BY_SERVER, optional, reject_extra_fields, required};
 use crate::{CompanyName, Email, LeadId, Notes, PersonName, PhoneNumber, Timestamp};
 
-/// Fields that the server sets and a client must not send.
-const SERVER_OWNED_FIELDS: [&str; 4] = ["id", "status", "created_at", "updated_at"];
+/// Fields that the server sets and a client must not send, in the order
+/// their errors are reported.
+const SERVER_OWNED_FIELDS: [(&str, &str); 4] = [
+    ("id", SET_BY_SERVER),
+    ("status", SET_BY_SERVER),
+    ("created_at", SET_BY_SERVER),
+    ("updated_at", SET_BY_SERVER),
+];
 /// Fields that a client may send, in the order their errors are reported.
 const CLIENT_FIELDS: [&str; 6] = ["name", "email", "phone", "company", "source", "notes"];
-/// Unknown field names longer than this are shortened in error details, so
-/// that a response never echoes a huge key.
-const MAX_ECHOED_FIELD_CHARS: usize = 64;
-/// Unknown fields reported one by one. The rest share one error for the
-/// field `body`, so that a body of many tiny keys cannot produce a response
-/// several times its size.
-const MAX_REPORTED_UNKNOWN_FIELDS: usize = 20;
 
 const INVALID_SOURCE: InvalidValue =
     InvalidValue::new("must be one of: website, social, referral, email, phone");
@@ -69,7 +69,7 @@ impl NewLead {
         let company = optional(object, "company", CompanyName::parse, &mut errors);
         let source = required(object, "source", parse_source, &mut errors);
         let notes = optional(object, "notes", Notes::parse, &mut errors);
-        reject_extra_fields(object, &mut errors);
+        reject_extra_fields(object, &CLIENT_FIELDS, &SERVER_OWNED_FIELDS, &mut errors);
 
         match (name, email, source) {
             (Some(name), Some(email), Some(source)) if errors.is_empty() => Ok(NewLead {
@@ -111,84 +111,6 @@ impl TryFrom<&Value> for NewLead {
 
 fn parse_source(raw: &str) -> Result<LeadSource, InvalidValue> {
     LeadSource::parse(raw).ok_or(INVALID_SOURCE)
-}
-
-/// Returns the string value of `field`: `Ok(None)` when the field is
-/// missing, an error when it is `null` or not a string.
-fn string_field<'a>(
-    object: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, FieldError> {
-    match object.get(field) {
-        None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(Value::Null) => Err(FieldError::new(field, "must not be null")),
-        Some(_) => Err(FieldError::new(field, "must be a string")),
-    }
-}
-
-fn optional<T>(
-    object: &Map<String, Value>,
-    field: &str,
-    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    let parsed = string_field(object, field).and_then(|text| {
-        text.map(parse)
-            .transpose()
-            .map_err(|error| error.for_field(field))
-    });
-    parsed.unwrap_or_else(|error| {
-        errors.push(error);
-        None
-    })
-}
-
-fn required<T>(
-    object: &Map<String, Value>,
-    field: &str,
-    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    if !object.contains_key(field) {
-        errors.push(FieldError::new(field, "is required"));
-        return None;
-    }
-    optional(object, field, parse, errors)
-}
-
-fn reject_extra_fields(object: &Map<String, Value>, errors: &mut Vec<FieldError>) {
-    for field in SERVER_OWNED_FIELDS {
-        if object.contains_key(field) {
-            errors.push(FieldError::new(field, "is set by the server"));
-        }
-    }
-
-    let mut unknown: Vec<&String> = object
-        .keys()
-        .filter(|key| !CLIENT_FIELDS.contains(&key.as_str()))
-        .filter(|key| !SERVER_OWNED_FIELDS.contains(&key.as_str()))
-        .collect();
-    unknown.sort();
-    for field in unknown.iter().take(MAX_REPORTED_UNKNOWN_FIELDS) {
-        errors.push(FieldError::new(shorten(field), "unknown field"));
-    }
-    let unreported = unknown.len().saturating_sub(MAX_REPORTED_UNKNOWN_FIELDS);
-    if unreported > 0 {
-        let noun = if unreported == 1 { "field" } else { "fields" };
-        errors.push(FieldError::new(
-            "body",
-            format!("{unreported} more unknown {noun}"),
-        ));
-    }
-}
-
-/// Shortens a client-sent field name for echoing, marking the cut with `…`.
-fn shorten(field: &str) -> String {
-    match field.char_indices().nth(MAX_ECHOED_FIELD_CHARS) {
-        Some((cut, _)) => format!("{}…", field.get(..cut).unwrap_or_default()),
-        None => field.to_owned(),
-    }
 }
 
 #[cfg(test)]

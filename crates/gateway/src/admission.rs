@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use cloudvelous_auth::Scope;
+use cloudvelous_auth::{Grants, Scope};
 use cloudvelous_domain::Timestamp;
 use cloudvelous_http_kit::{ApiError, RequestId, error_response};
 use cloudvelous_storage::Database;
@@ -22,6 +22,9 @@ use crate::settings::Settings;
 pub struct Admission {
     /// The identity whose budget the request spent.
     pub caller: Caller,
+    /// The scopes that every credential of the request allows, implied
+    /// scopes included. None on a public route.
+    pub grants: Grants,
     /// The caller's budget after this request, or `None` for a route group
     /// without a rate limit.
     pub rate: Option<RateLimitState>,
@@ -128,8 +131,11 @@ pub async fn admit(
 ) -> Result<Admission, Rejection> {
     let context = LogContext::new(request_id);
 
-    let caller = match required {
-        None => Caller::Client(client_address(headers, settings.trusted_proxies())),
+    let (caller, grants) = match required {
+        None => (
+            Caller::Client(client_address(headers, settings.trusted_proxies())),
+            Grants::none(),
+        ),
         Some(scope) => {
             let now_seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
             let now = Timestamp::from_unix_seconds(now_seconds);
@@ -139,12 +145,17 @@ pub async fn admit(
             if !authenticated.allows(scope) {
                 return Err(Rejection::forbidden(scope));
             }
-            authenticated.caller
+            let grants = authenticated.shared_grants();
+            (authenticated.caller, grants)
         }
     };
 
     let Some(limit) = settings.rate_limit(group) else {
-        return Ok(Admission { caller, rate: None });
+        return Ok(Admission {
+            caller,
+            grants,
+            rate: None,
+        });
     };
     let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
     let decision = check_rate_limit(settings, group, &caller, limit, now_ms, database, &context)
@@ -156,6 +167,7 @@ pub async fn admit(
     }
     Ok(Admission {
         caller,
+        grants,
         rate: Some(rate),
     })
 }

@@ -23,6 +23,11 @@ impl Authenticated {
     pub(crate) fn allows(&self, scope: Scope) -> bool {
         !self.grants.is_empty() && self.grants.iter().all(|grants| grants.allows(scope))
     }
+
+    /// Returns the scopes that every credential allows.
+    pub(crate) fn shared_grants(&self) -> Grants {
+        Grants::from_scopes(Scope::ALL.into_iter().filter(|scope| self.allows(*scope)))
+    }
 }
 
 /// Why authentication failed: a rejected credential, or a database that
@@ -186,6 +191,21 @@ mod tests {
         assert!(caller.allows(Scope::ReadLeads));
         assert!(!caller.allows(Scope::WriteLeads));
         assert!(!caller.allows(Scope::Admin));
+    }
+
+    #[test]
+    fn shared_grants_are_the_common_scopes() {
+        let caller = authenticated(vec![
+            Grants::all(),
+            Grants::from_scopes([Scope::WriteLeads, Scope::ReadAnalytics]),
+        ]);
+        assert_eq!(
+            caller.shared_grants(),
+            Grants::from_scopes([Scope::WriteLeads, Scope::ReadAnalytics])
+        );
+        let admin = authenticated(vec![Grants::all()]);
+        assert!(admin.shared_grants().allows(Scope::Admin));
+        assert_eq!(authenticated(Vec::new()).shared_grants(), Grants::none());
     }
 
     #[test]

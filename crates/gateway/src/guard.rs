@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use cloudvelous_auth::Scope;
+use cloudvelous_auth::{Grants, Scope};
 use cloudvelous_domain::Timestamp;
 use cloudvelous_http_kit::{ApiError, RequestId, error_response, log_request, log_service_failure};
 use cloudvelous_storage::{Database, StorageError, storage_failure};
@@ -106,7 +106,6 @@ impl RequestLine {
 /// checks in order: credentials (`401`), the scope (`403`) and the caller's
 /// budget in `group` (`429`). Every response after the budget check, errors
 /// included, carries the `RateLimit-*` headers of a limited group.
-#[cfg(not(feature = "unauthenticated-benchmark"))]
 pub async fn protected<F>(
     component: &str,
     headers: &HeaderMap,
@@ -117,6 +116,26 @@ pub async fn protected<F>(
 ) -> Reply
 where
     F: AsyncFnOnce(&Database, &Caller) -> Result<Response<Bytes>, ApiError>,
+{
+    let handler =
+        async |database: &Database, caller: &Caller, _: Grants| handler(database, caller).await;
+    protected_with_grants(component, headers, group, scope, request_id, handler).await
+}
+
+/// Runs `handler` as [`protected`] does, for a route whose behaviour also
+/// depends on the caller's other scopes. `handler` gets the scopes that
+/// every credential of the request allows, such as `admin`.
+#[cfg(not(feature = "unauthenticated-benchmark"))]
+pub async fn protected_with_grants<F>(
+    component: &str,
+    headers: &HeaderMap,
+    group: RouteGroup,
+    scope: Scope,
+    request_id: &RequestId,
+    handler: F,
+) -> Reply
+where
+    F: AsyncFnOnce(&Database, &Caller, Grants) -> Result<Response<Bytes>, ApiError>,
 {
     let settings = match Settings::load().await {
         Ok(settings) => settings,
@@ -144,15 +163,15 @@ where
         Err(rejection) => return Reply::rejected(rejection, request_id),
     };
 
-    let result = handler(&database, &admission.caller).await;
+    let result = handler(&database, &admission.caller, admission.grants).await;
     Reply::new(result, request_id).with_rate_limit(Some(&admission))
 }
 
 /// Runs `handler` without any admission check, for the benchmark that
 /// measures what authentication and rate limiting cost. The handler sees
-/// the caller as an unknown client address.
+/// the caller as an unknown client address without any scope.
 #[cfg(feature = "unauthenticated-benchmark")]
-pub async fn protected<F>(
+pub async fn protected_with_grants<F>(
     component: &str,
     _headers: &HeaderMap,
     _group: RouteGroup,
@@ -161,10 +180,13 @@ pub async fn protected<F>(
     handler: F,
 ) -> Reply
 where
-    F: AsyncFnOnce(&Database, &Caller) -> Result<Response<Bytes>, ApiError>,
+    F: AsyncFnOnce(&Database, &Caller, Grants) -> Result<Response<Bytes>, ApiError>,
 {
     match Database::open().await {
-        Ok(database) => Reply::new(handler(&database, &Caller::Client(None)).await, request_id),
+        Ok(database) => Reply::new(
+            handler(&database, &Caller::Client(None), Grants::none()).await,
+            request_id,
+        ),
         Err(error) => Reply::new(
             Err(storage_failure(component, request_id)(error)),
             request_id,

@@ -14,9 +14,9 @@
 //! Components call [`protected`] or [`public`], which run these steps around
 //! a handler, and write the request's log line with [`RequestLine`].
 //!
-//! Built with the `unauthenticated-benchmark` feature, [`protected`] skips
-//! every check. That build exists only to measure their cost and must never
-//! be deployed.
+//! Built with the `unauthenticated-benchmark` feature, [`protected`] and
+//! [`protected_with_grants`] skip every check. That build exists only to
+//! measure their cost and must never be deployed.
 
 mod admission;
 mod authenticate;
@@ -34,7 +34,7 @@ pub use caller::{Caller, RouteGroup};
 pub use client_address::{
     CLIENT_ADDRESS_HEADER, FORWARDED_FOR_HEADER, TrustedProxies, client_address,
 };
-pub use guard::{Reply, RequestLine, protected, public};
+pub use guard::{Reply, RequestLine, protected, protected_with_grants, public};
 pub use rate_limit::{
     RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET, RateLimitState, WINDOW_MS,
     reset_seconds,

@@ -22,9 +22,9 @@ const INSERT_LEAD: &str = "INSERT INTO lead_submissions \
      day, event_id, event_payload, created_at_ms) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
-/// SQLite's message names the indexed column of the unique index that an
-/// insert breaks, whether the index is partial or not.
-const EMAIL_KEY_CLASH: &str = "UNIQUE constraint failed: leads.email_key";
+/// SQLite's message names the indexed column of the unique index that a
+/// write breaks, whether the index is partial or not.
+pub(crate) const EMAIL_KEY_CLASH: &str = "UNIQUE constraint failed: leads.email_key";
 
 const SELECT_LEAD_ID_BY_EMAIL_KEY: &str =
     "SELECT id FROM leads WHERE email_key = ? AND deleted_at IS NULL";
@@ -98,7 +98,9 @@ impl Database {
     }
 }
 
-fn is_email_key_clash(error: &StorageError) -> bool {
+/// Tells whether `error` is a write that gave a live lead an email key that
+/// another live lead has.
+pub(crate) fn is_email_key_clash(error: &StorageError) -> bool {
     matches!(error, StorageError::Conflict(message) if message.contains(EMAIL_KEY_CLASH))
 }
 

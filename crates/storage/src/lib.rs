@@ -13,6 +13,7 @@ mod analytics;
 mod api_keys;
 mod error;
 mod lead_status;
+mod lead_update;
 mod leads;
 mod migrations;
 mod outbox;
@@ -30,6 +31,7 @@ pub use analytics::{
 pub use api_keys::{LAST_USED_INTERVAL_SECONDS, NewApiKey, StoredApiKey};
 pub use error::{StorageError, storage_failure};
 pub use lead_status::{StatusChange, StatusChangeOutcome};
+pub use lead_update::LeadUpdate;
 pub use leads::{
     IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_RETENTION_SECONDS, IdempotencyClaim, LeadErasure,
     LeadRows,

@@ -1,6 +1,7 @@
 //! Parsing of the `GET /api/leads` query string.
 
 use super::*;
+use crate::lead_status::INVALID_STATUS;
 
 fn parse(query: &str) -> Result<LeadQuery, Vec<FieldError>> {
     LeadQuery::parse(Some(query))

@@ -92,6 +92,7 @@ fn into_error_keeps_error() {
 fn admission_adds_rate_limit_headers() {
     let admission = Admission {
         caller: Caller::Bootstrap,
+        grants: Grants::all(),
         rate: Some(RateLimitState {
             limit: 100,
             remaining: 99,
@@ -110,6 +111,7 @@ fn admission_adds_rate_limit_headers() {
 fn unlimited_admission_adds_nothing() {
     let admission = Admission {
         caller: Caller::Bootstrap,
+        grants: Grants::all(),
         rate: None,
     };
     let mut response = Response::new(Bytes::new());

@@ -347,3 +347,40 @@ async fn flush_needs_admin_scope() {
     assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
 }
+
+/// Reads how many connections the Redis server has accepted so far.
+fn connections_received(connection: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query(connection)
+        .expect("INFO stats");
+    info.lines()
+        .find_map(|line| line.strip_prefix("total_connections_received:"))
+        .and_then(|count| count.trim().parse().ok())
+        .expect("INFO stats names total_connections_received")
+}
+
+#[tokio::test]
+async fn limiter_and_publisher_share_one_connection() {
+    let redis = PrivateRedis::start();
+    let channel = unique_channel("shared-connection");
+    let subscriber = Subscriber::start(&redis.address(), &channel).await;
+    let app = app_publishing_to(&redis.address(), &channel, &[]).await;
+    let mut observer = redis::Client::open(redis.address())
+        .and_then(|client| client.get_connection())
+        .expect("connect to the private Redis");
+
+    let before = connections_received(&mut observer);
+    for _ in 0..5 {
+        expect_created(&post_lead(&app, &minimal_lead()).await);
+    }
+    let after = connections_received(&mut observer);
+
+    assert_eq!(
+        after - before,
+        5,
+        "each request checks its rate limit and publishes on one connection"
+    );
+    assert_eq!(pending_event_count(&app), 0, "every event was published");
+    assert_eq!(subscriber.wait_for(5, || poke_health(&app)).await.len(), 5);
+}

@@ -2,11 +2,10 @@
 //! with a time limit and with the address kept out of error text.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
-use std::pin::pin;
-use std::task::Poll;
+use std::rc::Rc;
 use std::time::Duration;
 
+use cloudvelous_storage::redis::{discard_connection, shared_connection, with_timeout};
 use spin_sdk::redis::Connection;
 use spin_sdk::variables;
 
@@ -122,9 +121,10 @@ impl Queue {
         &self.channel
     }
 
-    /// Opens a connection to the queue.
+    /// Opens a connection to the queue, or reuses the one that the rate
+    /// limiter of the same request opened.
     pub(crate) async fn connect(&self) -> Result<QueueConnection<'_>, QueueError> {
-        let connection = with_timeout(Connection::open(&self.address), COMMAND_TIMEOUT)
+        let connection = with_timeout(shared_connection(&self.address), COMMAND_TIMEOUT)
             .await
             .ok_or_else(|| self.timed_out("connecting"))?
             .map_err(|error| self.describe(&error))?;
@@ -157,16 +157,23 @@ impl Queue {
 /// An open connection to the queue.
 pub(crate) struct QueueConnection<'a> {
     queue: &'a Queue,
-    connection: Connection,
+    connection: Rc<Connection>,
 }
 
 impl QueueConnection<'_> {
     /// Publishes `payload` to `channel`.
+    ///
+    /// A failed or timed-out publication discards the request's shared
+    /// connection, so no later command reads its reply.
     pub(crate) async fn publish(&self, channel: &str, payload: &[u8]) -> Result<(), QueueError> {
-        with_timeout(self.connection.publish(channel, payload), COMMAND_TIMEOUT)
+        let outcome = with_timeout(self.connection.publish(channel, payload), COMMAND_TIMEOUT)
             .await
-            .ok_or_else(|| self.queue.timed_out("publishing"))?
-            .map_err(|error| self.queue.describe(&error))
+            .ok_or_else(|| self.queue.timed_out("publishing"))
+            .and_then(|reply| reply.map_err(|error| self.queue.describe(&error)));
+        if outcome.is_err() {
+            discard_connection(&self.queue.address);
+        }
+        outcome
     }
 }
 
@@ -180,21 +187,6 @@ fn redact(message: &str, address: &str) -> String {
         redacted = redacted.replace(user_information, "[redacted]");
     }
     redacted
-}
-
-/// Runs `future` until it finishes or `limit` passes, whichever is first.
-/// On timeout it returns `None`, and dropping `future` cancels its pending
-/// host call.
-async fn with_timeout<F: Future>(future: F, limit: Duration) -> Option<F::Output> {
-    let mut future = pin!(future);
-    let mut timer = pin!(spin_sdk::time::sleep(limit));
-    poll_fn(|context| {
-        if let Poll::Ready(output) = future.as_mut().poll(context) {
-            return Poll::Ready(Some(output));
-        }
-        timer.as_mut().poll(context).map(|()| None)
-    })
-    .await
 }
 
 #[cfg(test)]

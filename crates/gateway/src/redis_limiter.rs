@@ -2,14 +2,12 @@
 //! and updated by one Lua script.
 
 use std::fmt;
-use std::future::{Future, poll_fn};
-use std::pin::pin;
-use std::task::Poll;
 use std::time::Duration;
 
 use cloudvelous_domain::random_alphanumeric;
 use cloudvelous_storage::RateDecision;
-use spin_sdk::redis::{Connection, RedisParameter, RedisResult};
+use cloudvelous_storage::redis::{discard_connection, shared_connection, with_timeout};
+use spin_sdk::redis::{RedisParameter, RedisResult};
 
 use crate::rate_limit::WINDOW_MS;
 
@@ -74,19 +72,27 @@ pub(crate) async fn admit_in_redis(
     let reply = with_timeout(run_script(address, arguments), REDIS_TIMEOUT).await;
     match reply {
         Some(Ok(values)) => decode_reply(&values),
-        Some(Err(error)) => Err(describe_redis_error(&error, address)),
-        None => Err(RedisLimiterError(format!(
-            "no reply within {} ms",
-            REDIS_TIMEOUT.as_millis()
-        ))),
+        Some(Err(error)) => {
+            discard_connection(address);
+            Err(describe_redis_error(&error, address))
+        }
+        None => {
+            discard_connection(address);
+            Err(RedisLimiterError(format!(
+                "no reply within {} ms",
+                REDIS_TIMEOUT.as_millis()
+            )))
+        }
     }
 }
 
+/// Runs the script on the request's connection to `address`, which the
+/// event publisher reuses after the handler.
 async fn run_script(
     address: &str,
     arguments: Vec<RedisParameter>,
 ) -> Result<Vec<RedisResult>, spin_sdk::redis::Error> {
-    let connection = Connection::open(address).await?;
+    let connection = shared_connection(address).await?;
     connection.execute("EVAL", arguments).await
 }
 
@@ -178,21 +184,6 @@ fn user_information(address: &str) -> Option<&str> {
     let authority = after_scheme.split('/').next().unwrap_or_default();
     let (user_information, _) = authority.rsplit_once('@')?;
     (!user_information.is_empty()).then_some(user_information)
-}
-
-/// Runs `future` until it finishes or `limit` passes, whichever is first.
-/// On timeout it returns `None`, and dropping `future` cancels its pending
-/// host call.
-async fn with_timeout<F: Future>(future: F, limit: Duration) -> Option<F::Output> {
-    let mut future = pin!(future);
-    let mut timer = pin!(spin_sdk::time::sleep(limit));
-    poll_fn(|context| {
-        if let Poll::Ready(output) = future.as_mut().poll(context) {
-            return Poll::Ready(Some(output));
-        }
-        timer.as_mut().poll(context).map(|()| None)
-    })
-    .await
 }
 
 #[cfg(test)]

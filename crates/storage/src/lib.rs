@@ -8,6 +8,9 @@
 //! another, so each method runs at most one short write transaction. The
 //! exception is [`Database::rebuild_lead_daily_counts`], whose transaction
 //! reads every lead.
+//!
+//! [`redis`] shares one Redis connection per address among the steps of a
+//! request: the rate limiter's counters and the event publisher.
 
 mod analytics;
 mod api_keys;
@@ -18,6 +21,7 @@ mod leads;
 mod migrations;
 mod outbox;
 mod rate_limits;
+pub mod redis;
 mod row;
 mod sql;
 #[cfg(test)]

@@ -26,6 +26,10 @@ const INSERT_LEAD: &str = "INSERT INTO lead_submissions \
 /// write breaks, whether the index is partial or not.
 pub(crate) const EMAIL_KEY_CLASH: &str = "UNIQUE constraint failed: leads.email_key";
 
+/// Maximum number of inserts [`Database::insert_lead`] runs when the email
+/// key is taken but its holder is gone by the time it is read.
+const INSERT_ATTEMPTS: u32 = 3;
+
 const SELECT_LEAD_ID_BY_EMAIL_KEY: &str =
     "SELECT id FROM leads WHERE email_key = ? AND deleted_at IS NULL";
 
@@ -54,39 +58,40 @@ impl Database {
     ) -> Result<Lead, StorageError> {
         let event = outbox::lead_created_event(&id, &lead, created_at)?;
         let parameters = insert_parameters(&lead, &id, created_at, event);
-        match query(&self.connection, INSERT_LEAD, parameters).await {
-            Ok(_) => Ok(lead.into_lead(id, created_at)),
-            Err(error) if is_email_key_clash(&error) => {
-                Err(self.duplicate_of(lead.email.comparison_key()).await)
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let error = match query(&self.connection, INSERT_LEAD, parameters.clone()).await {
+                Ok(_) => return Ok(lead.into_lead(id, created_at)),
+                Err(error) if is_email_key_clash(&error) => error,
+                Err(error) => return Err(error),
+            };
+            // The lead holding the key may be erased, or given another
+            // email, between the insert and this read. The key is then
+            // free, and the insert is tried again.
+            match self.duplicate_of(lead.email.comparison_key()).await {
+                Some(duplicate) => return Err(duplicate),
+                None if attempts < INSERT_ATTEMPTS => continue,
+                None => return Err(error),
             }
-            Err(error) => Err(error),
         }
     }
 
-    /// Builds the error for a lead whose email key `email_key` is taken.
-    async fn duplicate_of(&self, email_key: String) -> StorageError {
-        let rows = query(
-            &self.connection,
-            SELECT_LEAD_ID_BY_EMAIL_KEY,
-            [Value::Text(email_key)],
-        )
-        .await;
-        let rows = match rows {
+    /// Builds the error for a lead whose email key `email_key` is taken, or
+    /// returns `None` when no live lead has the key any more.
+    async fn duplicate_of(&self, email_key: String) -> Option<StorageError> {
+        let parameters = [Value::Text(email_key)];
+        let rows = match query(&self.connection, SELECT_LEAD_ID_BY_EMAIL_KEY, parameters).await {
             Ok(rows) => rows,
-            Err(error) => return error,
+            Err(error) => return Some(error),
         };
-        let Some(row) = rows.first() else {
-            // The other lead was deleted between the two statements.
-            return StorageError::Conflict(
-                "the email's lead was deleted during the insert".to_owned(),
-            );
-        };
-        match RowReader::new(&row.values).text("id") {
+        let row = rows.first()?;
+        Some(match RowReader::new(&row.values).text("id") {
             Ok(id) => StorageError::DuplicateEmail {
                 existing_lead_id: id.to_owned(),
             },
             Err(error) => error,
-        }
+        })
     }
 
     /// Finds the lead with `id`, or `None` when no such lead exists or it
